@@ -1,0 +1,121 @@
+"""Tutti's application factory and command-line commands."""
+
+from __future__ import annotations
+
+import os
+import secrets
+
+from flask import Flask
+
+
+def _secret_key(instance_path: str) -> str:
+    """Return the secret key kept in the instance folder, generating it the first time."""
+    path = os.path.join(instance_path, "secret_key")
+    if not os.path.exists(path):
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(secrets.token_hex(32))
+    with open(path) as f:
+        return f.read().strip()
+
+
+def _environment_config() -> dict:
+    """Read Tutti's settings from the environment."""
+    config = {}
+    if os.environ.get("DATABASE_URL"):
+        config["SQLALCHEMY_DATABASE_URI"] = os.environ["DATABASE_URL"]
+    for name in ("REDIS_URL", "SECRET_KEY", "TUTTI_SMS_TRANSPORT", "TUTTI_QUEUE_NAME"):
+        if os.environ.get(name):
+            config[name] = os.environ[name]
+    if os.environ.get("TUTTI_COOKIE_SECURE") is not None:
+        config["SESSION_COOKIE_SECURE"] = os.environ["TUTTI_COOKIE_SECURE"].lower() in ("1", "true", "yes")
+    return config
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Create and configure a Tutti app."""
+    app = Flask(__name__, instance_relative_config=True)
+    os.makedirs(app.instance_path, exist_ok=True)
+    app.config.from_mapping(
+        SQLALCHEMY_DATABASE_URI="sqlite:///" + os.path.join(app.instance_path, "tutti.db"),
+        REDIS_URL=None,
+        TUTTI_SMS_TRANSPORT="outbox",
+        TUTTI_QUEUE_NAME="tutti",
+        TUTTI_PAGE_SIZE=50,
+        SESSION_COOKIE_SECURE=True,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        REMEMBER_COOKIE_SECURE=True,
+        REMEMBER_COOKIE_HTTPONLY=True,
+        PERMANENT_SESSION_LIFETIME=8 * 3600,
+        TUTTI_LOGIN_LIMIT="10 per minute",
+        WTF_CSRF_TIME_LIMIT=None,
+        MAX_CONTENT_LENGTH=2 * 1024 * 1024,
+    )
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.update(_environment_config())
+    if test_config:
+        app.config.update(test_config)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _secret_key(app.instance_path)
+    app.config["REMEMBER_COOKIE_SECURE"] = app.config["SESSION_COOKIE_SECURE"]
+
+    from tutti.db import engine_options, normalise_url
+
+    url = normalise_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    app.config["SQLALCHEMY_DATABASE_URI"] = url
+    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", engine_options(url))
+
+    _init_redis(app)
+    _init_extensions(app)
+    _register_blueprints(app)
+    _register_commands(app)
+    return app
+
+
+def _init_redis(app: Flask) -> None:
+    """Connect to Redis, or start the embedded one when no REDIS_URL is given."""
+    from tutti import redis_conn
+
+    if app.config["REDIS_URL"]:
+        connection = redis_conn.connect(app.config["REDIS_URL"])
+    else:
+        connection = redis_conn.embedded_redis(os.path.join(app.instance_path, "redis", "tutti.rdb"))
+        app.config["REDIS_URL"] = redis_conn.socket_url(connection)
+    app.config.setdefault("RATELIMIT_STORAGE_URI", redis_conn.limiter_storage_uri(app.config["REDIS_URL"]))
+    app.extensions["tutti"] = {"redis": connection}
+
+
+def _init_extensions(app: Flask) -> None:
+    """Bind the extensions and the per-app state."""
+    from blueprints import security, ui
+    from blueprints.extensions import csrf, db, limiter, login_manager
+    from tutti.queue import make_queue
+
+    db.init_app(app)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    security.init_app(app)
+    state = app.extensions["tutti"]
+    state["queue"] = make_queue(state["redis"], app.config["TUTTI_QUEUE_NAME"])
+    state["actions"] = []
+    ui.init_app(app)
+
+
+def _register_blueprints(app: Flask) -> None:
+    """Register Tutti's blueprints and the actions they offer on the person list."""
+    from blueprints.auth import bp as auth_bp
+    from blueprints.people import bp as people_bp
+    from blueprints.people.actions import register_builtin_actions
+
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(people_bp)
+    register_builtin_actions(app)
+
+
+def _register_commands(app: Flask) -> None:
+    """Add Tutti's commands to the flask command line."""
+    from blueprints.commands import register
+
+    register(app)

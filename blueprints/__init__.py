@@ -1,0 +1,1 @@
+"""Tutti's web layer: one package per blueprint."""

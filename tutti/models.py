@@ -1,0 +1,189 @@
+"""Tutti's tables, declared on a plain SQLAlchemy base so the domain runs without Flask."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+def utcnow() -> datetime:
+    """Return the current time, timezone-aware, in UTC."""
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    """The declarative base every Tutti model shares."""
+
+
+# Rights: modules are lines of the rights grid, levels its columns.
+MODULE_SMS = "communication_sms"
+MODULES = {MODULE_SMS: "Communication - SMS"}
+LEVEL_NONE, LEVEL_READ, LEVEL_WRITE = 0, 1, 2
+LEVELS = {LEVEL_NONE: "Aucun", LEVEL_READ: "Lecture", LEVEL_WRITE: "Lecture écriture"}
+
+ACCOUNT_ADMIN, ACCOUNT_PERSONAL, ACCOUNT_OPERATOR = "admin", "personal", "operator"
+
+
+class Structure(Base):
+    """A school, a band or an association: everything else belongs to one."""
+
+    __tablename__ = "structures"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    sms_option: Mapped[bool] = mapped_column(Boolean, default=False)
+    sender_name: Mapped[str | None] = mapped_column(String(11))
+    phone_region: Mapped[str] = mapped_column(String(2), default="FR")
+    # Cached balance of the ledger, kept in the same transaction as each ledger row; the guarded
+    # UPDATE on it is what makes reservations atomic.
+    credit_balance: Mapped[int] = mapped_column(Integer, default=0)
+    low_credit_threshold: Mapped[int] = mapped_column(Integer, default=50)
+    window_policy: Mapped[str] = mapped_column(String(10), default="warn")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    __table_args__ = (CheckConstraint("credit_balance >= 0", name="ck_structures_credit_not_negative"),)
+
+
+person_tags = Table(
+    "person_tags",
+    Base.metadata,
+    Column("person_id", ForeignKey("people.id", ondelete="CASCADE"), primary_key=True),
+    Column("tag_id", ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+
+class Tag(Base):
+    """A label staff put on people (Élève, Professeur, Parent…)."""
+
+    __tablename__ = "tags"
+    __table_args__ = (UniqueConstraint("structure_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    structure_id: Mapped[int] = mapped_column(ForeignKey("structures.id"), index=True)
+    name: Mapped[str] = mapped_column(String(80))
+
+
+class Person(Base):
+    """Someone in a structure's list."""
+
+    __tablename__ = "people"
+    __table_args__ = (
+        Index("ix_people_structure_sort", "structure_id", "archived", "last_name_key", "first_name_key", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    structure_id: Mapped[int] = mapped_column(ForeignKey("structures.id"))
+    first_name: Mapped[str] = mapped_column(String(100))
+    last_name: Mapped[str] = mapped_column(String(100))
+    # Accent- and case-folded names, so that sorting and searching treat « Émile » like « emile ».
+    first_name_key: Mapped[str] = mapped_column(String(100), default="")
+    last_name_key: Mapped[str] = mapped_column(String(100), default="")
+    sexe: Mapped[str] = mapped_column(String(1), default="")  # "F", "M" or "" when not said
+    mobile_raw: Mapped[str] = mapped_column(String(40), default="")
+    mobile_e164: Mapped[str | None] = mapped_column(String(20), index=True)
+    # One of tutti.phones' kinds: none, invalid, landline, mobile.
+    mobile_kind: Mapped[str] = mapped_column(String(10), default="none")
+    archived: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    tags: Mapped[list[Tag]] = relationship(secondary=person_tags, order_by=Tag.name)
+
+    @property
+    def mobile_ok(self) -> bool:
+        """Say whether this person's number can receive an SMS."""
+        return self.mobile_kind == "mobile"
+
+
+class Account(Base):
+    """A login: the structure's administrator account, a personal account, or a platform operator."""
+
+    __tablename__ = "accounts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    structure_id: Mapped[int | None] = mapped_column(ForeignKey("structures.id"), index=True)
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"), unique=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    login: Mapped[str] = mapped_column(String(80), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Bumped when the password changes or the account is disabled: it ends every open session.
+    session_version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    structure: Mapped[Structure | None] = relationship()
+    person: Mapped[Person | None] = relationship()
+    rights: Mapped[list[Right]] = relationship(cascade="all, delete-orphan", lazy="selectin")
+
+    # What Flask-Login asks of a user object, without importing Flask into the domain.
+    is_authenticated = True
+    is_anonymous = False
+
+    @property
+    def is_active(self) -> bool:
+        """Say whether this account may log in."""
+        return self.active
+
+    def get_id(self) -> str:
+        """Return the id kept in the session: a password change or a disable ends older sessions."""
+        return f"{self.id}:{self.session_version}"
+
+    @property
+    def is_admin(self) -> bool:
+        """Say whether this is the structure's shared administrator account."""
+        return self.kind == ACCOUNT_ADMIN
+
+    @property
+    def is_operator(self) -> bool:
+        """Say whether this account belongs to the platform operator."""
+        return self.kind == ACCOUNT_OPERATOR
+
+    def level(self, module: str) -> int:
+        """Return this account's level on a module of the rights grid."""
+        if self.is_admin:
+            return LEVEL_WRITE
+        return max((r.level for r in self.rights if r.module == module), default=LEVEL_NONE)
+
+    def set_level(self, module: str, level: int) -> None:
+        """Set this account's level on a module."""
+        for right in self.rights:
+            if right.module == module:
+                right.level = level
+                return
+        self.rights.append(Right(module=module, level=level))
+
+
+class Right(Base):
+    """One line of an account's rights grid."""
+
+    __tablename__ = "rights"
+    __table_args__ = (
+        UniqueConstraint("account_id", "module"),
+        CheckConstraint("level in (0, 1, 2)", name="ck_rights_level"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    module: Mapped[str] = mapped_column(String(40))
+    level: Mapped[int] = mapped_column(Integer, default=LEVEL_NONE)
+
+
+class Selection(Base):
+    """A person ticked in an account's person list; the selection lives on the server."""
+
+    __tablename__ = "selections"
+
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), primary_key=True)

@@ -1,0 +1,165 @@
+"""The person list: filters, sorting, paging and the server-side selection, all scoped to one structure."""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+
+from sqlalchemy import Integer, and_, delete, exists, func, insert, literal, select
+from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.sql import Select
+
+from tutti.models import Person, Selection, Tag, person_tags
+
+MAX_QUERY_LENGTH = 100
+SEXES = {"F": "F", "M": "M"}
+
+
+def fold(text: str) -> str:
+    """Fold case and accents so that « Émile » sorts and matches like « emile »."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+@dataclass(frozen=True)
+class PersonFilter:
+    """What the person list is filtered by; anything unusable is simply ignored."""
+
+    q: str = ""
+    tag_id: int | None = None
+    sexe: str = ""
+
+    @classmethod
+    def from_args(cls, args) -> PersonFilter:
+        """Build a filter from request arguments, dropping what makes no sense."""
+        q = "".join(ch for ch in str(args.get("q", ""))[:MAX_QUERY_LENGTH] if ch.isprintable()).strip()
+        tag = str(args.get("tag", ""))
+        sexe = str(args.get("sexe", ""))
+        return cls(
+            q=q,
+            tag_id=int(tag) if tag.isdigit() and len(tag) < 10 else None,
+            sexe=sexe if sexe in SEXES else "",
+        )
+
+    def as_args(self) -> dict[str, str]:
+        """Return the filter as query arguments, leaving out what is not set."""
+        args = {"q": self.q, "tag": str(self.tag_id or ""), "sexe": self.sexe}
+        return {k: v for k, v in args.items() if v}
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def matching_ids(structure_id: int, flt: PersonFilter) -> Select:
+    """Return a SELECT of the ids of the structure's people that match the filter."""
+    query = select(Person.id).where(Person.structure_id == structure_id, Person.archived.is_(False))
+    if flt.q:
+        for word in fold(flt.q).split():
+            pattern = f"%{_escape_like(word)}%"
+            query = query.where(
+                Person.last_name_key.like(pattern, escape="\\") | Person.first_name_key.like(pattern, escape="\\")
+            )
+    if flt.tag_id is not None:
+        query = query.where(
+            exists().where(and_(person_tags.c.person_id == Person.id, person_tags.c.tag_id == flt.tag_id))
+        )
+    if flt.sexe:
+        query = query.where(Person.sexe == flt.sexe)
+    return query
+
+
+@dataclass
+class Page:
+    """One page of the person list."""
+
+    people: list[Person]
+    number: int
+    pages: int
+    total: int
+    selected_here: set[int]
+
+
+def page_of_people(db: Session, structure_id: int, account_id: int, flt: PersonFilter, number: int, size: int) -> Page:
+    """Return one page of matching people, sorted by name, with which of them are selected."""
+    ids = matching_ids(structure_id, flt).subquery()
+    total = db.scalar(select(func.count()).select_from(ids)) or 0
+    pages = max(1, -(-total // size))
+    number = min(max(1, number), pages)
+    people = list(
+        db.scalars(
+            select(Person)
+            .where(Person.id.in_(select(ids.c.id)))
+            .order_by(Person.last_name_key, Person.first_name_key, Person.id)
+            .offset((number - 1) * size)
+            .limit(size)
+            .options(selectinload(Person.tags))
+        )
+    )
+    shown = [p.id for p in people]
+    selected = set(
+        db.scalars(select(Selection.person_id).where(Selection.account_id == account_id, Selection.person_id.in_(shown)))
+    ) if shown else set()
+    return Page(people, number, pages, total, selected)
+
+
+def selected_count(db: Session, account_id: int) -> int:
+    """Return how many people the account has selected."""
+    return db.scalar(select(func.count()).where(Selection.account_id == account_id)) or 0
+
+
+def all_results_selected(db: Session, structure_id: int, account_id: int, flt: PersonFilter) -> bool:
+    """Say whether every person matching the filter is selected (and there is at least one)."""
+    ids = matching_ids(structure_id, flt)
+    unselected = ids.where(
+        ~exists().where(and_(Selection.account_id == account_id, Selection.person_id == Person.id))
+    )
+    return db.scalar(select(exists(ids))) and not db.scalar(select(exists(unselected)))
+
+
+def set_selected(db: Session, structure_id: int, account_id: int, person_ids: list[int], selected: bool) -> None:
+    """Tick or untick people; ids of another structure or unknown ids are ignored."""
+    mine = select(Person.id).where(Person.structure_id == structure_id, Person.id.in_(person_ids))
+    if selected:
+        already = select(Selection.person_id).where(Selection.account_id == account_id)
+        _insert_selection(db, account_id, mine.where(Person.id.not_in(already)))
+    else:
+        db.execute(delete(Selection).where(Selection.account_id == account_id, Selection.person_id.in_(mine)))
+
+
+def select_all_results(db: Session, structure_id: int, account_id: int, flt: PersonFilter, selected: bool) -> None:
+    """Tick (or untick) every person matching the filter, on every page."""
+    ids = matching_ids(structure_id, flt)
+    if selected:
+        already = select(Selection.person_id).where(Selection.account_id == account_id)
+        _insert_selection(db, account_id, ids.where(Person.id.not_in(already)))
+    else:
+        db.execute(delete(Selection).where(Selection.account_id == account_id, Selection.person_id.in_(ids)))
+
+
+def _insert_selection(db: Session, account_id: int, person_ids: Select) -> None:
+    rows = person_ids.with_only_columns(literal(account_id, Integer), Person.id)
+    db.execute(insert(Selection).from_select(["account_id", "person_id"], rows))
+
+
+def clear_selection(db: Session, account_id: int) -> None:
+    """Untick everyone."""
+    db.execute(delete(Selection).where(Selection.account_id == account_id))
+
+
+def selected_people(db: Session, structure_id: int, account_id: int) -> list[Person]:
+    """Return the selected people of the structure, sorted by name, with their tags."""
+    return list(
+        db.scalars(
+            select(Person)
+            .join(Selection, and_(Selection.person_id == Person.id, Selection.account_id == account_id))
+            .where(Person.structure_id == structure_id)
+            .order_by(Person.last_name_key, Person.first_name_key, Person.id)
+            .options(selectinload(Person.tags))
+        )
+    )
+
+
+def structure_tags(db: Session, structure_id: int) -> list[Tag]:
+    """Return the structure's tags, sorted by name."""
+    return list(db.scalars(select(Tag).where(Tag.structure_id == structure_id).order_by(Tag.name)))
