@@ -34,7 +34,7 @@ def _environment_config() -> dict:
 
 def create_app(test_config: dict | None = None) -> Flask:
     """Create and configure a Tutti app."""
-    app = Flask(__name__, instance_relative_config=True)
+    app = Flask(__name__, instance_relative_config=True, instance_path=os.environ.get("TUTTI_INSTANCE_PATH") or None)
     os.makedirs(app.instance_path, exist_ok=True)
     app.config.from_mapping(
         SQLALCHEMY_DATABASE_URI="sqlite:///" + os.path.join(app.instance_path, "tutti.db"),
@@ -88,7 +88,7 @@ def _init_redis(app: Flask) -> None:
 
 def _init_extensions(app: Flask) -> None:
     """Bind the extensions and the per-app state."""
-    from blueprints import security, ui
+    from blueprints import errors, security, ui
     from blueprints.extensions import csrf, db, limiter, login_manager
     from tutti.queue import make_queue
 
@@ -97,6 +97,7 @@ def _init_extensions(app: Flask) -> None:
     limiter.init_app(app)
     login_manager.init_app(app)
     security.init_app(app)
+    errors.init_app(app)
     state = app.extensions["tutti"]
     state["queue"] = make_queue(state["redis"], app.config["TUTTI_QUEUE_NAME"])
     state["actions"] = []
@@ -108,10 +109,14 @@ def _register_blueprints(app: Flask) -> None:
     from blueprints.auth import bp as auth_bp
     from blueprints.people import bp as people_bp
     from blueprints.people.actions import register_builtin_actions
+    from blueprints.sms import bp as sms_bp
+    from blueprints.sms import history as sms_history
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(people_bp)
+    app.register_blueprint(sms_bp)
     register_builtin_actions(app)
+    sms_history.init_app(app)
 
 
 def _register_commands(app: Flask) -> None:

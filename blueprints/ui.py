@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from flask import Flask, current_app
 from flask_login import current_user
 
+from tutti.encoding import SUFFIX
 from tutti.models import Account
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -53,9 +54,27 @@ def format_datetime(value: datetime | None) -> str:
     return value.astimezone(PARIS).strftime("%d/%m/%Y à %H:%M")
 
 
+_INVISIBLE = {
+    "\u00a0": "espace insécable", "\u202f": "espace fine insécable", "\t": "tabulation",
+    "\u2009": "espace fine", "\u200b": "espace sans chasse", "\u00ad": "trait d'union conditionnel",
+    "\ufeff": "caractère invisible",
+}
+
+
+def char_name(ch: str) -> str:
+    """Show a character so that a person can find it in the text, invisible ones by their name."""
+    if ch in _INVISIBLE:
+        return _INVISIBLE[ch]
+    if ch.isspace() or not ch.isprintable():
+        return f"caractère invisible U+{ord(ch):04X}"
+    return f"« {ch} »"
+
+
 def init_app(app: Flask) -> None:
     """Install the filters and the navigation helper in the app's templates."""
     app.add_template_filter(format_number, "number")
     app.add_template_filter(format_datetime, "datetime")
+    app.add_template_filter(char_name, "char_name")
     app.add_template_global(nav_items)
+    app.add_template_global(SUFFIX, "sms_suffix")
     register_nav(app, NavItem("people.index", "Personnes", order=10))

@@ -306,24 +306,40 @@ def test_to_gsm7_makes_french_message_gsm7():
 # --- properties ---------------------------------------------------------------------
 
 GSM_CHARS = st.sampled_from(GSM7_BASIC + GSM7_EXTENSION + "\r\n")
-TOKENS = st.sampled_from(
+AWKWARD = st.sampled_from(
     [*FRENCH_NOT_IN_GSM, "😀", "👍🏽", FLAG, FAMILY, "❤️", "#️⃣", "漢",
      "\u0301", "\u0308", "\u20dd", "\u200d", "\ufe0f", "🏽", "\u00ad", "ą", "ǘ"]
 )
+# A grapheme bigger than a whole part: a base followed by dozens of extending marks.
+HUGE_GRAPHEME = st.builds(
+    lambda base, marks: base + "".join(marks),
+    st.sampled_from("aê😀"),
+    st.lists(st.sampled_from(["\u0301", "\u0308", "🏽", "\ufe0f"]), min_size=40, max_size=120),
+)
 ANY_CHAR = st.characters(codec="utf-8")
+NEAR_BOUNDARY = st.sampled_from([*range(60, 72), *range(128, 138), *range(148, 162), *range(300, 310)])
+
 gsm_text = st.lists(GSM_CHARS, max_size=480).map("".join)
 mixed_text = st.lists(
-    st.one_of(GSM_CHARS, GSM_CHARS, GSM_CHARS, TOKENS, ANY_CHAR), max_size=260
+    st.one_of(GSM_CHARS, GSM_CHARS, GSM_CHARS, AWKWARD, ANY_CHAR), max_size=260
 ).map("".join)
-# Something awkward (escape pair, surrogate pair, grapheme) right at a part boundary.
-boundary_text = st.builds(
-    lambda filler, n, token, tail: filler * n + token + tail,
+# Something awkward (escape pair, surrogate pair, grapheme) right at a part boundary, then more.
+gsm_boundary_text = st.builds(
+    lambda n, token, m, tail: "a" * n + token + "a" * m + tail,
+    st.one_of(st.sampled_from([152, 305]), NEAR_BOUNDARY),
+    st.sampled_from([*GSM7_EXTENSION, "\r\n"]),
+    NEAR_BOUNDARY,
+    gsm_text,
+)
+mixed_boundary_text = st.builds(
+    lambda filler, n, token, m, tail: filler * n + token + filler * m + tail,
     st.sampled_from(["a", "ê"]),
-    st.sampled_from([*range(60, 72), *range(128, 138), *range(148, 162), *range(300, 310)]),
-    st.one_of(TOKENS, GSM_CHARS, st.lists(TOKENS, max_size=30).map("".join)),
+    NEAR_BOUNDARY,
+    st.one_of(AWKWARD, GSM_CHARS, HUGE_GRAPHEME, st.lists(AWKWARD, max_size=30).map("".join)),
+    NEAR_BOUNDARY,
     st.one_of(gsm_text, mixed_text),
 )
-texts = st.one_of(gsm_text, mixed_text, boundary_text)
+texts = st.one_of(gsm_text, gsm_boundary_text, mixed_text, mixed_boundary_text)
 
 checked = settings(max_examples=300, deadline=None)
 

@@ -81,7 +81,8 @@ def _people(db: Session, structure: Structure, count: int, rng: random.Random) -
         if i % 37 == 5:
             phone = ""  # no mobile
         elif i % 41 == 7:
-            phone = f"0{rng.choice('12345')} {rng.randint(10, 99)} {rng.randint(10, 99)} {rng.randint(10, 99)} {rng.randint(10, 99)}"
+            pairs = " ".join(str(rng.randint(10, 99)) for _ in range(4))
+            phone = f"0{rng.choice('12345')} {pairs}"  # a landline
         elif i % 53 == 11:
             phone = rng.choice(["06 12 34", "12345", "+33 6 00", "0612"])  # invalid
         elif i % 29 == 3 and family_phone:

@@ -80,7 +80,9 @@ class Page:
     selected_here: set[int]
 
 
-def page_of_people(db: Session, structure_id: int, account_id: int, flt: PersonFilter, number: int, size: int) -> Page:
+def page_of_people(
+    db: Session, structure_id: int, account_id: int, flt: PersonFilter, number: int, size: int
+) -> Page:
     """Return one page of matching people, sorted by name, with which of them are selected."""
     ids = matching_ids(structure_id, flt).subquery()
     total = db.scalar(select(func.count()).select_from(ids)) or 0
@@ -97,9 +99,10 @@ def page_of_people(db: Session, structure_id: int, account_id: int, flt: PersonF
         )
     )
     shown = [p.id for p in people]
-    selected = set(
-        db.scalars(select(Selection.person_id).where(Selection.account_id == account_id, Selection.person_id.in_(shown)))
-    ) if shown else set()
+    selected: set[int] = set()
+    if shown:
+        selected = set(db.scalars(select(Selection.person_id).where(
+            Selection.account_id == account_id, Selection.person_id.in_(shown))))
     return Page(people, number, pages, total, selected)
 
 

@@ -46,6 +46,13 @@ def session() -> Session:
     return _runtime._sessions()
 
 
+def session_factory() -> sessionmaker:
+    """Return the session factory jobs use."""
+    if _runtime._sessions is None:
+        raise RuntimeError("tutti.runtime is not configured: start jobs through worker.py")
+    return _runtime._sessions
+
+
 def transport_url() -> str:
     """Return the configured transport URL."""
     return _runtime.transport_url

@@ -102,8 +102,9 @@ MESSAGE_LABELS = {
     MSG_UNDELIVERED: "non reçu", MSG_EXPIRED: "expiré", MSG_REJECTED: "rejeté", MSG_FAILED: "échec",
     MSG_UNKNOWN: "inconnu", MSG_CANCELLED: "annulé",
 }
-# States in which the provider took the message: its credit is captured.
-ACCEPTED_STATES = (MSG_SENT, MSG_DELIVERED, MSG_UNDELIVERED, MSG_EXPIRED, MSG_REJECTED, MSG_UNKNOWN)
+# States in which the provider took the message: its credit is captured. A message whose outcome
+# is unknown is not charged: Tutti never takes credit for an SMS it cannot show was accepted.
+ACCEPTED_STATES = (MSG_SENT, MSG_DELIVERED, MSG_UNDELIVERED, MSG_EXPIRED, MSG_REJECTED)
 
 message_people = Table(
     "message_people",

@@ -68,7 +68,8 @@ def toggle():
     """Tick or untick one person."""
     raw = request.form.get("person_id", "")
     if raw.isdigit() and len(raw) < 12:
-        people.set_selected(session(), current_user.structure_id, current_user.id, [int(raw)], "checked" in request.form)
+        ticked = "checked" in request.form
+        people.set_selected(session(), current_user.structure_id, current_user.id, [int(raw)], ticked)
         session().commit()
     return _selection_changed(Response(status=204))
 

@@ -100,6 +100,7 @@ def is_stop(text: str) -> bool:
     """Whether an inbound SMS asks to opt out: its first word is STOP, in any case.
 
     "STOP", "Stop.", " STOP SMS ", "STOP 36608", "stop merci" are; "stopper" and "non stop merci"
-    are not. Erring towards honouring an opt-out is the safe side of the law.
+    are not: a STOP inside a sentence is as often "non stop" as a request, and every inbound
+    text still reaches a person through on_inbound.
     """
     return bool(_STOP.match(text.casefold()))

@@ -151,14 +151,25 @@ class Session:
                 log.warning("SMPP connection to %s:%s lost: %s", self.host, self.port, exc)
         finally:
             self._shutdown()
+            # Last word of the session, after every response it read: whoever waits on
+            # responses can then tell an answered request from a lost one.
+            self.on_close()
+
+    def probe(self) -> None:
+        """Send an enquire_link now; the session closes if it goes unanswered for `timeout`."""
+        if not self._enquired:
+            self._enquired = time.monotonic()
+            try:
+                self.send("enquire_link")
+            except ConnectionError:
+                pass
 
     def _keep_alive(self) -> None:
         now = time.monotonic()
         if self._enquired and now - self._enquired > self.timeout:
             raise ConnectionError("enquire_link unanswered")
         if not self._enquired and now - self._last_read > self.keepalive:
-            self._enquired = now
-            self.send("enquire_link")
+            self.probe()
 
     def _handle(self, frame: bytes) -> bool:
         """Act on one PDU; return True when the session is over."""
@@ -191,9 +202,6 @@ class Session:
     def _shutdown(self) -> None:
         with self._state_lock:  # reader and writer may both find the connection dead
             sock, self._sock = self._sock, None
-            was_alive = self.alive
             self.closed.set()
         if sock is not None:
             wire.hard_close(sock)
-        if was_alive:
-            self.on_close()

@@ -44,6 +44,10 @@ class Transport(Protocol):
         """Send every message of the batch; return one result per message, in any order."""
         ...
 
+    def recover(self, message_ids: list[int]) -> dict[int, SendResult]:
+        """Say what became of messages a stopped run left half-sent; leave out those surely not sent."""
+        ...
+
     def close(self) -> None:
         """Release connections."""
         ...

@@ -1,0 +1,7 @@
+"""The SMS flow: compose with a live countdown, an honest recap, send through RQ, history."""
+
+from flask import Blueprint
+
+bp = Blueprint("sms", __name__, url_prefix="/sms")
+
+from blueprints.sms import history, info, routes  # noqa: E402,F401

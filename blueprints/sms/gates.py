@@ -1,0 +1,69 @@
+"""The prerequisites of sending an SMS, enforced on the server for every SMS route."""
+
+from __future__ import annotations
+
+import re
+from functools import wraps
+
+from flask import render_template
+from flask_login import current_user, login_required
+
+from blueprints.htmx import is_htmx
+from tutti.models import LEVEL_READ, LEVEL_WRITE, MODULE_SMS, Account
+
+SENDER_NAME = re.compile(r"^(?=.*[A-Za-z])[A-Za-z0-9]{3,11}$")
+
+GATE_OPTION, GATE_SETTINGS, GATE_ADMIN, GATE_RIGHTS, GATE_NO_STRUCTURE = (
+    "option", "settings", "admin", "rights", "no_structure")
+
+
+def sender_name_ok(name: str | None) -> bool:
+    """Say whether a sender name is one operators accept (SMS.md)."""
+    return bool(name) and SENDER_NAME.fullmatch(name) is not None
+
+
+def send_gate(account: Account) -> str | None:
+    """Return the first prerequisite the account misses to send an SMS, or None."""
+    if account.structure is None:
+        return GATE_NO_STRUCTURE
+    if not account.structure.sms_option:
+        return GATE_OPTION
+    if not sender_name_ok(account.structure.sender_name):
+        return GATE_SETTINGS
+    if account.is_admin:
+        return GATE_ADMIN
+    if account.level(MODULE_SMS) < LEVEL_WRITE:
+        return GATE_RIGHTS
+    return None
+
+
+def read_gate(account: Account) -> str | None:
+    """Return why the account may not read the SMS history, or None."""
+    if account.structure is None:
+        return GATE_NO_STRUCTURE
+    if account.level(MODULE_SMS) < LEVEL_READ:
+        return GATE_RIGHTS
+    return None
+
+
+def refuse(gate: str):
+    """Render the gate in French, with a way forward; always a 403."""
+    template = "sms/_gate.html" if is_htmx() else "sms/gate_page.html"
+    return render_template(template, gate=gate), 403
+
+
+def _guarded(check):
+    def decorator(view):
+        @wraps(view)
+        @login_required
+        def wrapper(*args, **kwargs):
+            gate = check(current_user)
+            return refuse(gate) if gate else view(*args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+can_send = _guarded(send_gate)
+can_read = _guarded(read_gate)

@@ -1,0 +1,117 @@
+"""Progress of a send, the history of sends, a campaign's recipients and the outbox."""
+
+from __future__ import annotations
+
+from flask import Flask, abort, render_template, request
+from flask_login import current_user
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
+
+from blueprints import htmx
+from blueprints.extensions import session
+from blueprints.people.actions import Action, register_action
+from blueprints.sms import bp
+from blueprints.sms.gates import can_read, read_gate
+from blueprints.ui import NavItem, register_nav
+from tutti import campaigns, credit
+from tutti.models import Person
+from tutti.phones import display
+from tutti.sms_models import Campaign, Message, OutboxEntry, message_people
+
+PAGE_SIZE = 50
+
+
+def _campaign_or_404(campaign_id: int) -> Campaign:
+    campaign = session().get(Campaign, campaign_id)
+    if campaign is None or campaign.structure_id != current_user.structure_id:
+        abort(404)
+    return campaign
+
+
+def progress_fragment(campaign_id: int, queued: bool = True) -> str:
+    """Render the progress of a campaign; it polls itself until the campaign is finished."""
+    db = session()
+    campaign = _campaign_or_404(campaign_id)
+    return render_template(
+        "sms/_progress.html", campaign=campaign, progress=campaigns.progress(db, campaign_id), queued=queued,
+        balance=credit.balance(db, campaign.structure_id), totals=credit.campaign_totals(db, campaign_id),
+    )
+
+
+@bp.route("/campaigns/<int:campaign_id>/progress")
+@can_read
+def progress(campaign_id: int):
+    """Answer the progress fragment's polling."""
+    return progress_fragment(campaign_id)
+
+
+@bp.route("/campaigns")
+@can_read
+def history():
+    """List the structure's campaigns, newest first."""
+    db = session()
+    page = _page()
+    total = db.scalar(select(func.count()).where(Campaign.structure_id == current_user.structure_id)) or 0
+    rows = db.scalars(
+        select(Campaign).where(Campaign.structure_id == current_user.structure_id)
+        .order_by(Campaign.id.desc()).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)
+        .options(joinedload(Campaign.author))
+    ).all()
+    return render_template("sms/history.html", campaigns=rows, page=page, pages=max(1, -(-total // PAGE_SIZE)))
+
+
+@bp.route("/campaigns/<int:campaign_id>")
+@can_read
+def campaign(campaign_id: int):
+    """Show one campaign and the status of each of its recipients."""
+    db = session()
+    item = _campaign_or_404(campaign_id)
+    page = _page()
+    messages = db.execute(
+        select(Message).where(Message.campaign_id == campaign_id).order_by(Message.id)
+        .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)
+    ).scalars().all()
+    names: dict[int, list[str]] = {}
+    if messages:
+        for message_id, first, last in db.execute(
+            select(message_people.c.message_id, Person.first_name, Person.last_name)
+            .join(Person, Person.id == message_people.c.person_id)
+            .where(message_people.c.message_id.in_([m.id for m in messages]))
+        ):
+            names.setdefault(message_id, []).append(f"{first} {last}")
+    context = dict(campaign=item, messages=messages, names=names, page=page, display_phone=display,
+                   pages=max(1, -(-item.recipients // PAGE_SIZE)), progress=campaigns.progress(db, campaign_id),
+                   totals=credit.campaign_totals(db, campaign_id))
+    return htmx.render("sms/campaign.html", "sms/_recipients.html", **context)
+
+
+@bp.route("/outbox")
+@can_read
+def outbox():
+    """Show what each phone would have received from the outbox (nothing left the machine)."""
+    db = session()
+    page = _page()
+    total = db.scalar(select(func.count()).where(OutboxEntry.structure_id == current_user.structure_id)) or 0
+    rows = db.scalars(
+        select(OutboxEntry).where(OutboxEntry.structure_id == current_user.structure_id)
+        .order_by(OutboxEntry.id.desc()).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)
+    ).all()
+    return render_template("sms/outbox.html", entries=rows, page=page, display_phone=display,
+                           pages=max(1, -(-total // PAGE_SIZE)))
+
+
+def _page() -> int:
+    raw = request.args.get("page", "1")
+    return max(1, int(raw)) if raw.isdigit() and len(raw) < 7 else 1
+
+
+def init_app(app: Flask) -> None:
+    """Offer « Sms » in the actions menu and the SMS pages in the navigation."""
+
+    def may_read(account) -> bool:
+        return read_gate(account) is None
+
+    # Shown to every account of a structure: one that misses a prerequisite is told which, and how to get it.
+    register_action(app, Action("sms", "Sms", "sms.compose", order=10))
+    register_nav(app, NavItem("sms.history", "Historique des envois", may_read, order=20))
+    register_nav(app, NavItem("sms.outbox", "Boîte d'envoi (simulation)", may_read, order=30))

@@ -1,0 +1,123 @@
+"""Compose, countdown, recap and Envoyer: the fragments swapped into the person list's panel."""
+
+from __future__ import annotations
+
+from flask import current_app, render_template, request
+from flask_login import current_user
+
+from blueprints import htmx
+from blueprints.extensions import session, tutti_state
+from blueprints.sms import bp, tokens
+from blueprints.sms.forms import ComposeForm, SendForm
+from blueprints.sms.gates import can_send
+from blueprints.sms.queueing import enqueue_campaign
+from tutti import campaigns, credit, encoding, recipients
+from tutti.transports import kind_of
+
+
+def _fragment(template: str, **context):
+    """Render a flow fragment, inside the SMS page when the request is not htmx."""
+    if htmx.is_htmx():
+        return render_template(template, **context)
+    return render_template("sms/page.html", fragment=template, **context)
+
+
+def _compose(form: ComposeForm, status: int = 200):
+    count = encoding.count(form.message.data or "")
+    return _fragment("sms/_compose.html", form=form, count=count, low_credit=_low_credit()), status
+
+
+def _low_credit() -> dict | None:
+    structure = current_user.structure
+    balance = credit.balance(session(), structure.id)
+    return {"balance": balance} if balance < structure.low_credit_threshold else None
+
+
+def _quote(message: str) -> recipients.Quote:
+    return recipients.quote(session(), current_user.structure_id, current_user.id, message)
+
+
+def _recap(message: str, notice: str | None = None):
+    quote = _quote(message)
+    balance = credit.balance(session(), current_user.structure_id)
+    token = tokens.issue(current_user.id, message, quote.total, len(quote.recipients.numbers))
+    form = SendForm(formdata=None, message=message, token=token)
+    return _fragment("sms/_recap.html", form=form, quote=quote, balance=balance, notice=notice,
+                     full_text=encoding.full_text(message))
+
+
+@bp.route("/compose", methods=["GET", "POST"])
+@can_send
+def compose():
+    """Show the compose fragment (POST: back from the recap with the text kept)."""
+    form = ComposeForm(formdata=request.form if request.method == "POST" else None)
+    return _compose(form)
+
+
+@bp.route("/countdown", methods=["POST"])
+@can_send
+def countdown():
+    """Count the message as it is typed: the server is the single source of truth."""
+    message = request.form.get("message", "")
+    if len(message) > campaigns.MAX_INPUT_CHARS:
+        message = message[: campaigns.MAX_INPUT_CHARS + 1]
+    return render_template("sms/_countdown.html", count=encoding.count(message))
+
+
+@bp.route("/replace", methods=["POST"])
+@can_send
+def replace():
+    """Replace characters outside GSM-7 by their GSM-7 equivalents, in one click."""
+    form = ComposeForm()
+    form.message.data = encoding.to_gsm7(form.message.data or "")
+    return _compose(form)
+
+
+@bp.route("/recap", methods=["POST"])
+@can_send
+def recap():
+    """Check the message and show what the send will cost, and who is left out."""
+    form = ComposeForm()
+    if not form.validate_on_submit():
+        return _compose(form)
+    if not recipients.resolve(session(), current_user.structure_id, current_user.id).selected:
+        form.message.errors = ["Sélectionnez au moins une personne dans la liste avant d'écrire votre SMS."]
+        return _compose(form)
+    return _recap(form.message.data)
+
+
+@bp.route("/send", methods=["POST"])
+@can_send
+def send():
+    """Envoyer: record the campaign, reserve its credit, enqueue its job, show its progress."""
+    form = SendForm()
+    message = form.message.data or ""
+    if not form.validate_on_submit() or campaigns.message_errors(message):
+        return _stale("Le formulaire d'envoi est invalide. Validez à nouveau votre message.", message)
+    try:
+        shown = tokens.read(form.token.data, current_user.id, message)
+    except tokens.StaleRecap:
+        return _stale("Ce récapitulatif a expiré. Validez à nouveau votre message pour l'envoyer.", message)
+    db = session()
+    quote = _quote(message)
+    if (quote.total, len(quote.recipients.numbers)) != (shown["c"], shown["r"]):
+        return _recap(message, "La sélection a changé depuis le récapitulatif : vérifiez le nouveau coût avant "
+                               "d'envoyer.")
+    if not quote.recipients.numbers:
+        return _recap(message, "Aucune des personnes sélectionnées ne peut recevoir ce SMS.")
+    try:
+        created = campaigns.create(db, current_user.structure, current_user.id, shown["n"], message, quote,
+                                   kind_of(current_app.config["TUTTI_SMS_TRANSPORT"]))
+    except campaigns.InsufficientCredit:
+        return _recap(message, "Votre crédit SMS ne suffit plus pour cet envoi.")
+    queued = enqueue_campaign(db, tutti_state()["queue"], created.campaign_id) if created.new else True
+    from blueprints.sms.history import progress_fragment
+
+    response = current_app.make_response(progress_fragment(created.campaign_id, queued=queued))
+    return htmx.trigger(response, "credit-changed")
+
+
+def _stale(error: str, message: str):
+    form = ComposeForm(formdata=None, message=message)
+    form.message.errors = [error]
+    return _compose(form)

@@ -1,0 +1,140 @@
+"""Campaigns: check a message, record a send in one transaction, follow its progress."""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, insert, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from tutti import credit, encoding
+from tutti.models import Structure, utcnow
+from tutti.recipients import Quote, message_cost
+from tutti.sms_models import (
+    ACCEPTED_STATES,
+    CAMPAIGN_QUEUED,
+    CAMPAIGN_SCHEDULED,
+    Campaign,
+    Message,
+    message_people,
+)
+
+# Anything longer is refused before counting, so that a pasted novel costs no CPU.
+MAX_INPUT_CHARS = 2000
+
+
+def message_errors(message: str) -> list[str]:
+    """Return what is wrong with a message, in French; empty when it can be sent."""
+    if len(message) > MAX_INPUT_CHARS:
+        return [f"Votre message dépasse {encoding.MAX_MESSAGE_UNITS} caractères."]
+    text = encoding.normalise(message)
+    if not text.strip():
+        return ["Saisissez votre message : un SMS ne peut pas être vide."]
+    errors = []
+    controls = {ch for ch in text if ch != "\n" and unicodedata.category(ch) in ("Cc", "Cs")}
+    if controls:
+        errors.append("Votre message contient des caractères de contrôle invisibles : retirez-les.")
+    if "\ufffd" in text:
+        errors.append("Votre message contient des caractères illisibles (�) : retapez-les.")
+    count = encoding.count(text)
+    if count.too_long:
+        errors.append(
+            f"Votre message dépasse {encoding.MAX_MESSAGE_UNITS} caractères "
+            f"de {-count.units_left} caractère{'s' if count.units_left < -1 else ''}."
+        )
+    return errors
+
+
+class InsufficientCredit(Exception):
+    """The structure's credit does not cover the send."""
+
+    def __init__(self, needed: int, available: int):
+        super().__init__(f"needs {needed}, has {available}")
+        self.needed = needed
+        self.available = available
+
+
+@dataclass(frozen=True)
+class Created:
+    """The campaign Envoyer made, and whether this call made it (False: a replay of the same recap)."""
+
+    campaign_id: int
+    new: bool
+
+
+def create(db: Session, structure: Structure, author_id: int, token: str, message: str, quote: Quote,
+           transport: str, scheduled_for: datetime | None = None) -> Created:
+    """Record a campaign, its messages and its credit reservation in one transaction."""
+    existing = db.scalar(select(Campaign.id).where(Campaign.token == token))
+    if existing is not None:
+        return Created(existing, False)
+    text = encoding.normalise(message)
+    campaign = Campaign(
+        structure_id=structure.id, author_id=author_id, token=token, text=text, suffix=encoding.SUFFIX,
+        sender=structure.sender_name, encoding=quote.count.encoding, parts_per_message=quote.parts,
+        people_selected=quote.recipients.selected, recipients=len(quote.recipients.numbers), cost=quote.total,
+        status=CAMPAIGN_SCHEDULED if scheduled_for else CAMPAIGN_QUEUED, transport=transport,
+        scheduled_for=scheduled_for,
+    )
+    try:
+        db.add(campaign)
+        db.flush()
+    except IntegrityError:  # the same recap, submitted twice at once: the other request made it
+        db.rollback()
+        return Created(db.scalar(select(Campaign.id).where(Campaign.token == token)), False)
+    if not credit.reserve(db, structure.id, quote.total, campaign.id):
+        db.rollback()
+        raise InsufficientCredit(quote.total, credit.balance(db, structure.id))
+    numbers = list(quote.recipients.numbers.items())
+    if numbers:
+        ids = db.scalars(
+            insert(Message).returning(Message.id, sort_by_parameter_order=True),
+            [{"campaign_id": campaign.id, "phone": phone, "parts": quote.parts} for phone, _ in numbers],
+        ).all()
+        links = [{"message_id": mid, "person_id": pid} for mid, (_, people) in zip(ids, numbers) for pid in people]
+        db.execute(insert(message_people), links)
+    db.commit()
+    return Created(campaign.id, True)
+
+
+@dataclass(frozen=True)
+class Progress:
+    """How far a campaign has gone."""
+
+    total: int
+    done: int
+    by_state: dict[str, int]
+
+    @property
+    def finished(self) -> bool:
+        """Say whether no message is still waiting to be sent."""
+        return self.done >= self.total
+
+
+def progress(db: Session, campaign_id: int) -> Progress:
+    """Count a campaign's messages by state."""
+    by_state = dict(db.execute(
+        select(Message.state, func.count()).where(Message.campaign_id == campaign_id).group_by(Message.state)
+    ).all())
+    total = sum(by_state.values())
+    waiting = by_state.get("queued", 0) + by_state.get("sending", 0)
+    return Progress(total, total - waiting, by_state)
+
+
+def charged(db: Session, campaign_id: int) -> int:
+    """Return what the campaign's accepted messages cost, by the same rule as the quote."""
+    parts = db.scalar(select(Campaign.parts_per_message).where(Campaign.id == campaign_id)) or 0
+    accepted = db.scalar(select(func.count()).where(
+        Message.campaign_id == campaign_id, Message.state.in_(ACCEPTED_STATES))) or 0
+    return message_cost(parts, accepted)
+
+
+def mark_enqueued(db: Session, campaign_id: int) -> None:
+    """Remember that the campaign's job is in the queue."""
+    campaign = db.get(Campaign, campaign_id)
+    if campaign is not None and campaign.enqueued_at is None:
+        campaign.enqueued_at = utcnow()
+        db.commit()

@@ -1,0 +1,168 @@
+"""The job that sends a campaign: safe to run twice, never sends a message twice.
+
+How it holds (SMS.md, exactly-once): a lease on the campaign so that two runs never work on it at
+once; messages claimed in small committed batches (queued → sending) before the transport sees
+them; outcomes recorded per batch; rows a stopped run left in `sending` are asked of the transport
+(`recover`) and, when it cannot tell, recorded as unknown rather than resent; finalisation is a
+guarded UPDATE that succeeds once, and captures the credit of what was accepted in the same
+transaction.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+from datetime import timedelta
+
+from sqlalchemy import bindparam, func, select, update
+from sqlalchemy.orm import Session
+
+from tutti import credit, runtime
+from tutti.campaigns import charged
+from tutti.models import utcnow
+from tutti.sms_models import (
+    CAMPAIGN_DONE,
+    CAMPAIGN_QUEUED,
+    CAMPAIGN_SENDING,
+    MSG_FAILED,
+    MSG_QUEUED,
+    MSG_SENDING,
+    MSG_SENT,
+    MSG_UNKNOWN,
+    Campaign,
+    Message,
+)
+from tutti.transports import Transport, from_url
+from tutti.transports.base import OutgoingSms, SendResult
+
+log = logging.getLogger(__name__)
+LEASE = timedelta(seconds=120)
+_STATE_OF = {"accepted": MSG_SENT, "failed": MSG_FAILED, "unknown": MSG_UNKNOWN}
+
+
+def send_campaign(campaign_id: int, batch_size: int | None = None) -> str:
+    """Send every message of the campaign still waiting; return what happened, for the job's result."""
+    owner = f"{socket.gethostname()}:{os.getpid()}:{os.urandom(4).hex()}"
+    with runtime.session() as db:
+        if not _take_lease(db, campaign_id, owner):
+            return "busy or finished"
+        transport = from_url(runtime.transport_url(), runtime.session_factory())
+        try:
+            _recover(db, campaign_id, transport)
+            size = batch_size or runtime.setting("batch_size", 500)
+            while _send_next_batch(db, campaign_id, transport, owner, size):
+                pass
+        finally:
+            transport.close()
+        return "finished" if finalise(db, campaign_id) else "already finished"
+
+
+def _take_lease(db: Session, campaign_id: int, owner: str) -> bool:
+    now = utcnow()
+    taken = db.execute(
+        update(Campaign)
+        .where(Campaign.id == campaign_id, Campaign.status.in_((CAMPAIGN_QUEUED, CAMPAIGN_SENDING)),
+               (Campaign.lease_until.is_(None)) | (Campaign.lease_until < now) | (Campaign.lease_owner == owner))
+        .values(status=CAMPAIGN_SENDING, lease_owner=owner, lease_until=now + LEASE,
+                started_at=func.coalesce(Campaign.started_at, now))
+    ).rowcount
+    db.commit()
+    return taken == 1
+
+
+def _renew_lease(db: Session, campaign_id: int, owner: str) -> bool:
+    renewed = db.execute(
+        update(Campaign)
+        .where(Campaign.id == campaign_id, Campaign.lease_owner == owner, Campaign.status == CAMPAIGN_SENDING)
+        .values(lease_until=utcnow() + LEASE)
+    ).rowcount
+    db.commit()
+    return renewed == 1
+
+
+def _recover(db: Session, campaign_id: int, transport: Transport) -> None:
+    """Settle messages a stopped run left in `sending`: known outcomes recorded, the rest unknown."""
+    stranded = list(db.scalars(select(Message.id).where(
+        Message.campaign_id == campaign_id, Message.state == MSG_SENDING)))
+    if not stranded:
+        return
+    known = transport.recover(stranded)
+    results = [known.get(mid) or SendResult(mid, "unknown", error="interrompu pendant l'envoi")
+               for mid in stranded]
+    if transport.name == "outbox":
+        # The outbox knows for sure: what it does not hold was never sent and can go again.
+        absent = [mid for mid in stranded if mid not in known]
+        results = [r for r in results if r.message_id in known]
+        db.execute(update(Message).where(Message.id.in_(absent), Message.state == MSG_SENDING)
+                   .values(state=MSG_QUEUED))
+    _record(db, results)
+    db.commit()
+    log.warning("campaign %s: %d messages recovered after an interrupted run", campaign_id, len(stranded))
+
+
+def _claim(db: Session, campaign_id: int, size: int) -> list[int]:
+    query = (select(Message.id).where(Message.campaign_id == campaign_id, Message.state == MSG_QUEUED)
+             .order_by(Message.id).limit(size))
+    if db.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    ids = list(db.scalars(query))
+    if ids:
+        db.execute(update(Message).where(Message.id.in_(ids), Message.state == MSG_QUEUED)
+                   .values(state=MSG_SENDING, updated_at=utcnow()))
+    db.commit()
+    return ids
+
+
+def _send_next_batch(db: Session, campaign_id: int, transport: Transport, owner: str, size: int) -> bool:
+    if not _renew_lease(db, campaign_id, owner):
+        return False
+    ids = _claim(db, campaign_id, size)
+    if not ids:
+        return False
+    campaign = db.get(Campaign, campaign_id)
+    text = campaign.full_text
+    phones = dict(db.execute(select(Message.id, Message.phone).where(Message.id.in_(ids))).all())
+    batch = [OutgoingSms(mid, campaign.structure_id, campaign.sender, phones[mid], text) for mid in ids]
+    results = transport.send_batch(batch)
+    missing = set(ids) - {r.message_id for r in results}
+    results += [SendResult(mid, "unknown", error="aucune réponse du transport") for mid in missing]
+    _record(db, results)
+    db.commit()
+    return True
+
+
+def _record(db: Session, results: list[SendResult]) -> None:
+    if not results:
+        return
+    now = utcnow()
+    db.execute(
+        update(Message.__table__)
+        .where(Message.__table__.c.id == bindparam("mid"))
+        .values(state=bindparam("new_state"), provider_id=bindparam("pid"), error=bindparam("err"),
+                sent_at=now, updated_at=now),
+        [{"mid": r.message_id, "new_state": _STATE_OF[r.outcome], "pid": r.provider_id,
+          "err": (r.error or None) and r.error[:200]} for r in results],
+    )
+
+
+def finalise(db: Session, campaign_id: int) -> bool:
+    """Finish the campaign once: capture what was accepted, release the rest of its reservation."""
+    waiting = db.scalar(select(func.count()).where(
+        Message.campaign_id == campaign_id, Message.state.in_((MSG_QUEUED, MSG_SENDING))))
+    if waiting:
+        return False
+    done = db.execute(
+        update(Campaign).where(Campaign.id == campaign_id, Campaign.status == CAMPAIGN_SENDING)
+        .values(status=CAMPAIGN_DONE, finished_at=utcnow(), lease_owner=None, lease_until=None)
+    ).rowcount
+    if done != 1:
+        db.rollback()
+        return False
+    campaign = db.get(Campaign, campaign_id)
+    reserved = credit.campaign_totals(db, campaign_id)[credit.RESERVATION]
+    spent = min(charged(db, campaign_id), reserved)
+    credit.capture(db, campaign.structure_id, spent, campaign_id)
+    credit.release(db, campaign.structure_id, reserved - spent, campaign_id)
+    db.commit()
+    return True

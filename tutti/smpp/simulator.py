@@ -1,0 +1,396 @@
+"""An SMPP 3.4 SMSC on loopback for tests and local runs, with throttling and injectable faults."""
+
+from __future__ import annotations
+
+import argparse
+import heapq
+import itertools
+import logging
+import secrets
+import signal
+import socket
+import struct
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from smpplib.command import Command
+
+from tutti.smpp import pdu_text, wire
+from tutti.smpp.bucket import TokenBucket
+from tutti.smpp.handset import Submit, reassemble
+from tutti.smpp.receipts import MESSAGE_STATES, format_receipt
+
+log = logging.getLogger(__name__)
+
+RECEIPT = 0x04  # esm_class of a deliver_sm that carries a delivery receipt
+RETRY_DELIVERY = 0.2  # seconds before a refused or lost deliver_sm is offered again
+CAN_SEND = ("transmitter", "transceiver")
+CAN_RECEIVE = ("receiver", "transceiver")
+
+
+@dataclass
+class _Delivery:
+    """A deliver_sm waiting for a receiver/transceiver session of its system_id."""
+
+    system_id: str
+    fields: dict[str, object]
+    attempts: int = 0
+
+
+@dataclass
+class _Conn:
+    """One ESME connection as the SMSC sees it."""
+
+    sock: socket.socket
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    mode: str | None = None
+    system_id: str = ""
+    seq: itertools.count = field(default_factory=lambda: itertools.count(1))
+    pending: dict[int, _Delivery] = field(default_factory=dict)
+
+    def write(self, command: str, sequence: int, status: int = wire.ROK, **fields: object) -> None:
+        data = wire.encode(command, sequence, status, **fields)
+        with self.lock:
+            self.sock.sendall(data)
+
+
+class Simulator:
+    """A real SMSC over TCP: binds, submit_sm, receipts and MO as deliver_sm, fault injection."""
+
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        system_id: str = "tutti",
+        password: str = "secret",
+        cap: float | None = None,
+        burst: float | None = None,
+        receipt_delay: float = 0.05,
+        receipts: bool = True,
+    ) -> None:
+        self.host, self.port = host, port
+        self.system_id, self.password = system_id, password
+        self.cap, self.burst = cap, burst
+        self.receipt_delay, self.receipts = receipt_delay, receipts
+        self.stats = dict.fromkeys(("binds", "submits", "accepted", "throttled", "refused", "deliveries",
+                                    "enquire_links"), 0)
+        self._lock = threading.RLock()
+        self._wake = threading.Condition(self._lock)
+        self._submits: list[Submit] = []
+        self._conns: list[_Conn] = []
+        self._queue: list[tuple[float, int, _Delivery]] = []  # deliveries by due time
+        self._parked: list[_Delivery] = []  # no session could take them yet
+        self._order = itertools.count()
+        self._ids = itertools.count(1)
+        self._id_prefix = secrets.token_hex(3)  # ids stay unique across simulator restarts
+        self._mo_refs = itertools.count(secrets.randbelow(256))
+        self._bucket: TokenBucket | None = None
+        self._fail_next: list[tuple[int, bool] | None] = []
+        self._dest_status: dict[str, int] = {}
+        self._swallow: set[str] = set()
+        self._drop_after: tuple[int, bool] | None = None
+        self._receipt_stat: dict[str, tuple[str, str]] = {}
+        self._listener: socket.socket | None = None
+        self._running = False
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    def start(self) -> int:
+        """Listen and serve in background threads; return the bound port."""
+        self._listener = socket.create_server((self.host, self.port), backlog=64)
+        self.port = self._listener.getsockname()[1]
+        if self.cap:
+            # A little more burst than the client's 100 ms keeps a client at the cap unthrottled.
+            self._bucket = TokenBucket(self.cap, self.burst or max(2.0, self.cap / 5))
+        self._running = True
+        threading.Thread(target=self._accept_loop, daemon=True, name="smsc-accept").start()
+        threading.Thread(target=self._delivery_loop, daemon=True, name="smsc-deliver").start()
+        return self.port
+
+    def stop(self) -> None:
+        """Stop listening and cut every connection."""
+        with self._lock:
+            self._running = False
+            conns, self._conns = self._conns, []
+            self._wake.notify_all()
+        if self._listener is not None:
+            wire.hard_close(self._listener)
+        for conn in conns:
+            wire.hard_close(conn.sock)
+
+    def __enter__(self) -> Simulator:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # -- faults and scripted traffic ---------------------------------------------------------
+
+    def fail_next(self, n: int, status: int = wire.RMSGQFUL, *, after: int = 0, nack: bool = False) -> None:
+        """Refuse n submit_sm with `status` (default 0x14 queue full), once `after` more went through.
+
+        With `nack`, the refusal is a generic_nack instead of a submit_sm_resp.
+        """
+        with self._lock:
+            self._fail_next.extend([None] * after + [(status, nack)] * n)
+
+    def fail_destination(self, dest: str, status: int = wire.RINVDSTADR) -> None:
+        """Refuse every submit_sm to `dest` for good (default 0x0B invalid destination)."""
+        with self._lock:
+            self._dest_status[dest.lstrip("+")] = status
+
+    def swallow_response_for(self, dest: str) -> None:
+        """Take submit_sm to `dest` but never answer them, so the client cannot know."""
+        with self._lock:
+            self._swallow.add(dest.lstrip("+"))
+
+    def drop_connection_after(self, n: int, accept: bool = True) -> None:
+        """Answer n more submit_sm, then cut the connection on the next one (taken if `accept`)."""
+        with self._lock:
+            self._drop_after = (n, accept)
+
+    def set_receipt(self, dest: str, stat: str = "UNDELIV", err: str = "001") -> None:
+        """Make receipts for `dest` report `stat` instead of DELIVRD."""
+        with self._lock:
+            self._receipt_stat[dest.lstrip("+")] = (stat, err)
+
+    def inject_mo(self, source: str, text: str, dest: str = "36608", system_id: str | None = None) -> None:
+        """Deliver an SMS from a phone (e.g. a STOP reply) to a receiving session."""
+        for segment in pdu_text.to_segments(text, next(self._mo_refs) & 0xFF):
+            fields = dict(
+                source_addr=source.lstrip("+"), source_addr_ton=1, source_addr_npi=1,
+                destination_addr=dest, dest_addr_ton=0, dest_addr_npi=0, esm_class=segment.esm_class,
+                data_coding=segment.data_coding, short_message=segment.short_message,
+            )  # fmt: skip
+            self._schedule(_Delivery(system_id or self.system_id, fields), 0.0)
+
+    # -- what the phones got -----------------------------------------------------------------
+
+    def submits(self) -> list[Submit]:
+        """Every submit_sm the SMSC took, in arrival order."""
+        with self._lock:
+            return list(self._submits)
+
+    def received(self) -> list[dict[str, object]]:
+        """Phone-level messages: parts reassembled by UDH, duplicates kept apart."""
+        return reassemble(self.submits())
+
+    def disconnect_all(self) -> None:
+        """Cut every open connection, as a restarting SMSC would; keep listening."""
+        with self._lock:
+            conns = list(self._conns)
+        for conn in conns:
+            wire.hard_close(conn.sock)
+
+    def bound(self, mode: str | None = None) -> int:
+        """How many sessions are bound (in `mode` if given)."""
+        with self._lock:
+            return sum(1 for c in self._conns if c.mode and (mode is None or c.mode == mode))
+
+    # -- serving -----------------------------------------------------------------------------
+
+    def _accept_loop(self) -> None:
+        assert self._listener is not None
+        while self._running:
+            try:
+                sock, _ = self._listener.accept()
+            except OSError:
+                return
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            conn = _Conn(sock)
+            with self._lock:
+                self._conns.append(conn)
+            threading.Thread(target=self._serve, args=(conn,), daemon=True, name="smsc-conn").start()
+
+    def _serve(self, conn: _Conn) -> None:
+        reader = wire.FrameReader(conn.sock)
+        try:
+            while self._running:
+                frame = reader.frame(0.5)
+                if frame is not None and not self._handle(conn, frame):
+                    break
+        except (ConnectionError, OSError):
+            pass
+        finally:
+            self._forget(conn)
+
+    def _handle(self, conn: _Conn, frame: bytes) -> bool:
+        """Answer one PDU; return False once the connection must end."""
+        command_id, status, seq = wire.header(frame)
+        pdu = wire.decode(frame)
+        name = pdu.command if pdu is not None else ""
+        if name.startswith("bind_") and not name.endswith("_resp"):
+            return self._bind(conn, pdu, seq)
+        if name == "submit_sm":
+            return self._submit(conn, pdu, frame, seq)
+        if name == "enquire_link":
+            self.stats["enquire_links"] += 1
+            conn.write("enquire_link_resp", seq)
+        elif name == "unbind":
+            conn.write("unbind_resp", seq)
+            return False
+        elif name in ("deliver_sm_resp", "generic_nack"):
+            with self._lock:
+                delivery = conn.pending.pop(seq, None)
+                if delivery is not None and status == wire.ROK:
+                    self.stats["deliveries"] += 1
+            if delivery is not None and status != wire.ROK:
+                self._schedule(delivery, RETRY_DELIVERY)
+        elif not command_id & 0x80000000:
+            conn.write("generic_nack", seq, wire.RINVCMDID if pdu is None else wire.RINVBNDSTS)
+        return True
+
+    def _bind(self, conn: _Conn, pdu: Command, seq: int) -> bool:
+        mode = pdu.command.removeprefix("bind_")
+        ok = wire.text(pdu.system_id) == self.system_id and wire.text(pdu.password) == self.password
+        if conn.mode is not None:
+            conn.write(f"{pdu.command}_resp", seq, 0x05)  # ESME_RALYBND
+            return True
+        if not ok:
+            conn.write(f"{pdu.command}_resp", seq, wire.RBINDFAIL)
+            return True
+        with self._lock:
+            conn.mode, conn.system_id = mode, self.system_id
+            self.stats["binds"] += 1
+            parked, self._parked = self._parked, []
+        conn.write(f"{pdu.command}_resp", seq, system_id="SIMSMSC")
+        for delivery in parked:
+            self._schedule(delivery, 0.0)
+        return True
+
+    def _submit(self, conn: _Conn, pdu: Command, frame: bytes, seq: int) -> bool:
+        if conn.mode not in CAN_SEND:
+            conn.write("submit_sm_resp", seq, wire.RINVBNDSTS)
+            return True
+        dest = wire.text(pdu.destination_addr)
+        with self._lock:
+            self.stats["submits"] += 1
+            drop = self._drop_after is not None and self._drop_after[0] == 0
+            if drop:
+                assert self._drop_after is not None
+                status, answer = (wire.ROK if self._drop_after[1] else None), None
+                self._drop_after = None
+            else:
+                if self._drop_after is not None:
+                    self._drop_after = (self._drop_after[0] - 1, self._drop_after[1])
+                status, answer = self._verdict(dest)
+            if status == wire.ROK:
+                message_id = f"{self._id_prefix}{next(self._ids):08x}"
+                submit = Submit.from_pdu(message_id, conn.system_id, pdu, frame, time.time())
+                self._submits.append(submit)
+                self.stats["accepted"] += 1
+            elif status is not None:
+                self.stats["throttled" if status == wire.RTHROTTLED else "refused"] += 1
+        if status == wire.ROK:
+            if answer is not None and dest not in self._swallow:
+                conn.write(answer, seq, message_id=message_id)
+            self._schedule_receipt(submit)
+        elif answer is not None:
+            conn.write(answer, seq, status)
+        if drop:
+            # RST rather than FIN: the link dies mid-window, as when a carrier's box crashes.
+            conn.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            conn.sock.close()
+        return not drop
+
+    def _verdict(self, dest: str) -> tuple[int, str]:
+        """Decide the command_status of a submit_sm and the PDU that says it (under the lock)."""
+        if self._bucket is not None and not self._bucket.take():
+            return wire.RTHROTTLED, "submit_sm_resp"
+        if self._fail_next and (failure := self._fail_next.pop(0)) is not None:
+            return failure[0], "generic_nack" if failure[1] else "submit_sm_resp"
+        if not dest.isdigit() or not 8 <= len(dest) <= 15:
+            return wire.RINVDSTADR, "submit_sm_resp"
+        return self._dest_status.get(dest, wire.ROK), "submit_sm_resp"
+
+    def _schedule_receipt(self, submit: Submit) -> None:
+        if not self.receipts or not submit.registered_delivery & 0x01:
+            return
+        stat, err = self._receipt_stat.get(submit.dest, ("DELIVRD", "000"))
+        now = datetime.now()
+        body = format_receipt(submit.message_id, stat, err, submitted=now, done=now)
+        state = next(k for k, v in MESSAGE_STATES.items() if v == stat)
+        fields = dict(
+            source_addr=submit.dest, source_addr_ton=1, source_addr_npi=1,
+            destination_addr=submit.sender, dest_addr_ton=submit.source_ton, dest_addr_npi=0,
+            esm_class=RECEIPT, data_coding=0, short_message=body.encode("ascii"),
+            receipted_message_id=submit.message_id, message_state=state,
+        )  # fmt: skip
+        self._schedule(_Delivery(submit.system_id or self.system_id, fields), self.receipt_delay)
+
+    # -- deliveries (receipts and MO) --------------------------------------------------------
+
+    def _schedule(self, delivery: _Delivery, delay: float) -> None:
+        with self._lock:
+            heapq.heappush(self._queue, (time.monotonic() + delay, next(self._order), delivery))
+            self._wake.notify()
+
+    def _delivery_loop(self) -> None:
+        while True:
+            with self._lock:
+                while self._running and (not self._queue or self._queue[0][0] > time.monotonic()):
+                    self._wake.wait(self._queue[0][0] - time.monotonic() if self._queue else None)
+                if not self._running:
+                    return
+                _, _, delivery = heapq.heappop(self._queue)
+                system_id = delivery.system_id
+                targets = [c for c in self._conns if c.mode in CAN_RECEIVE and c.system_id == system_id]
+                if not targets:
+                    self._parked.append(delivery)
+                    continue
+                # Round-robin over receiving sessions, so a refusal is retried on another one.
+                conn = targets[delivery.attempts % len(targets)]
+                delivery.attempts += 1
+                seq = next(conn.seq)
+                conn.pending[seq] = delivery
+            try:
+                conn.write("deliver_sm", seq, **delivery.fields)
+            except OSError:
+                pass  # _forget() reschedules what the connection still owed
+
+    def _forget(self, conn: _Conn) -> None:
+        with self._lock:
+            if conn in self._conns:
+                self._conns.remove(conn)
+            owed, conn.pending = list(conn.pending.values()), {}
+            conn.mode = None
+        for delivery in owed:
+            self._schedule(delivery, RETRY_DELIVERY)
+        wire.hard_close(conn.sock)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the simulator until interrupted: python -m tutti.smpp.simulator --port 2775 --cap 100."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=2775)
+    parser.add_argument("--cap", type=float, default=None, help="segments per second (default: none)")
+    parser.add_argument("--system-id", default="tutti")
+    parser.add_argument("--password", default="secret")
+    parser.add_argument("--receipt-delay", type=float, default=1.0)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO)
+    sim = Simulator(
+        args.host, args.port, system_id=args.system_id, password=args.password,
+        cap=args.cap, receipt_delay=args.receipt_delay,
+    )  # fmt: skip
+    port = sim.start()
+    print(f"SMPP simulator on {args.host}:{port} (system_id={args.system_id}, cap={args.cap})", flush=True)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        while not stop.wait(10):
+            log.info("stats %s", sim.stats)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        sim.stop()
+        print(f"stopped; {sim.stats}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
