@@ -1,13 +1,26 @@
-"""`python worker.py`: build the app once, then run an RQ worker (with its scheduler) on Tutti's queue."""
+"""`python worker.py`: build the app once, then run an RQ worker (with its scheduler) on Tutti's queue.
+
+Beside the queue, a sweeper thread hands back campaigns the queue lost (recorded while Redis was
+down, or left by a worker that died) every TUTTI_SWEEP_SECONDS.
+"""
 
 from __future__ import annotations
 
 import logging
+import os
 import sys
+import threading
 
 from rq import Worker
+from rq.exceptions import NoSuchJobError
+from rq.job import Job, JobStatus
+from sqlalchemy import create_engine
+from sqlalchemy.orm import sessionmaker
 
 from app import create_app
+
+log = logging.getLogger("tutti.worker")
+_PENDING = {JobStatus.QUEUED, JobStatus.STARTED, JobStatus.SCHEDULED, JobStatus.DEFERRED}
 
 
 def build_worker(app, name: str | None = None) -> Worker:
@@ -23,12 +36,51 @@ def build_worker(app, name: str | None = None) -> Worker:
     return Worker([state["queue"]], connection=state["redis"], name=name)
 
 
+def sweep_once(app, sessions: sessionmaker) -> list[int]:
+    """Re-enqueue the campaigns no job will pick up; return their ids."""
+    from blueprints.sms.queueing import enqueue_campaign, job_id
+    from tutti.sweeper import sweep
+
+    queue = app.extensions["tutti"]["queue"]
+
+    def is_pending(campaign_id: int) -> bool:
+        try:
+            job = Job.fetch(job_id(campaign_id), connection=queue.connection)
+        except NoSuchJobError:
+            return False
+        return job.get_status() in _PENDING
+
+    with sessions() as db:
+        return sweep(db, lambda cid: enqueue_campaign(db, queue, cid), is_pending)
+
+
+def start_sweeper(app, interval: float) -> threading.Event:
+    """Run the sweeper every `interval` seconds in a daemon thread; set the returned event to stop it."""
+    engine = create_engine(app.config["SQLALCHEMY_DATABASE_URI"], **app.config["SQLALCHEMY_ENGINE_OPTIONS"])
+    # A work-horse forked while this thread holds a connection must never use or close it.
+    os.register_at_fork(after_in_child=lambda: engine.dispose(close=False))
+    sessions = sessionmaker(engine, expire_on_commit=False)
+    stop = threading.Event()
+
+    def loop() -> None:
+        while not stop.wait(interval):
+            try:
+                sweep_once(app, sessions)
+            except Exception:  # the sweeper must outlive a database or Redis that is briefly away
+                log.exception("sweep failed; trying again in %s s", interval)
+
+    threading.Thread(target=loop, name="tutti-sweeper", daemon=True).start()
+    return stop
+
+
 def main(argv: list[str]) -> int:
     """Run the worker until it is told to stop."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     app = create_app()
     worker = build_worker(app)
     burst = "--burst" in argv
+    if not burst:
+        start_sweeper(app, float(os.environ.get("TUTTI_SWEEP_SECONDS", "30")))
     worker.work(with_scheduler=True, burst=burst, logging_level="INFO")
     return 0
 

@@ -6,7 +6,7 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -15,8 +15,11 @@ from tutti.models import Structure, utcnow
 from tutti.recipients import Quote, message_cost
 from tutti.sms_models import (
     ACCEPTED_STATES,
+    CAMPAIGN_CANCELLED,
     CAMPAIGN_QUEUED,
     CAMPAIGN_SCHEDULED,
+    MSG_CANCELLED,
+    MSG_QUEUED,
     Campaign,
     Message,
     message_people,
@@ -130,6 +133,24 @@ def charged(db: Session, campaign_id: int) -> int:
     accepted = db.scalar(select(func.count()).where(
         Message.campaign_id == campaign_id, Message.state.in_(ACCEPTED_STATES))) or 0
     return message_cost(parts, accepted)
+
+
+def cancel(db: Session, structure_id: int, campaign_id: int) -> bool:
+    """Cancel a scheduled campaign that has not started, and give back its reservation."""
+    cancelled = db.execute(
+        update(Campaign).where(Campaign.id == campaign_id, Campaign.structure_id == structure_id,
+                               Campaign.status == CAMPAIGN_SCHEDULED)
+        .values(status=CAMPAIGN_CANCELLED, finished_at=utcnow())
+    ).rowcount
+    if cancelled != 1:
+        db.rollback()
+        return False
+    db.execute(update(Message).where(Message.campaign_id == campaign_id, Message.state == MSG_QUEUED)
+               .values(state=MSG_CANCELLED, updated_at=utcnow()))
+    reserved = credit.campaign_totals(db, campaign_id)[credit.RESERVATION]
+    credit.release(db, structure_id, reserved, campaign_id)
+    db.commit()
+    return True
 
 
 def mark_enqueued(db: Session, campaign_id: int) -> None:

@@ -24,6 +24,7 @@ from tutti.models import utcnow
 from tutti.sms_models import (
     CAMPAIGN_DONE,
     CAMPAIGN_QUEUED,
+    CAMPAIGN_SCHEDULED,
     CAMPAIGN_SENDING,
     MSG_FAILED,
     MSG_QUEUED,
@@ -38,6 +39,8 @@ from tutti.transports.base import OutgoingSms, SendResult
 
 log = logging.getLogger(__name__)
 LEASE = timedelta(seconds=120)
+# A scheduled job may start a little before its time (clocks of web and worker machines differ).
+SCHEDULE_SLACK = timedelta(seconds=60)
 _STATE_OF = {"accepted": MSG_SENT, "failed": MSG_FAILED, "unknown": MSG_UNKNOWN}
 
 
@@ -62,7 +65,9 @@ def _take_lease(db: Session, campaign_id: int, owner: str) -> bool:
     now = utcnow()
     taken = db.execute(
         update(Campaign)
-        .where(Campaign.id == campaign_id, Campaign.status.in_((CAMPAIGN_QUEUED, CAMPAIGN_SENDING)),
+        .where(Campaign.id == campaign_id,
+               Campaign.status.in_((CAMPAIGN_SCHEDULED, CAMPAIGN_QUEUED, CAMPAIGN_SENDING)),
+               Campaign.scheduled_for.is_(None) | (Campaign.scheduled_for <= now + SCHEDULE_SLACK),
                (Campaign.lease_until.is_(None)) | (Campaign.lease_until < now) | (Campaign.lease_owner == owner))
         .values(status=CAMPAIGN_SENDING, lease_owner=owner, lease_until=now + LEASE,
                 started_at=func.coalesce(Campaign.started_at, now))

@@ -26,3 +26,4 @@ class SendForm(FlaskForm):
 
     message = HiddenField()
     token = HiddenField()
+    schedule = HiddenField()

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from flask import Flask, abort, render_template, request
+from flask import Flask, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from blueprints import htmx
-from blueprints.extensions import session
+from blueprints.extensions import session, tutti_state
 from blueprints.people.actions import Action, register_action
 from blueprints.sms import bp
-from blueprints.sms.gates import can_read, read_gate
+from blueprints.sms.gates import can_read, can_send, read_gate
+from blueprints.sms.queueing import unschedule
 from blueprints.ui import NavItem, register_nav
 from tutti import campaigns, credit
 from tutti.models import Person
@@ -28,12 +29,12 @@ def _campaign_or_404(campaign_id: int) -> Campaign:
     return campaign
 
 
-def progress_fragment(campaign_id: int, queued: bool = True) -> str:
+def progress_fragment(campaign_id: int) -> str:
     """Render the progress of a campaign; it polls itself until the campaign is finished."""
     db = session()
     campaign = _campaign_or_404(campaign_id)
     return render_template(
-        "sms/_progress.html", campaign=campaign, progress=campaigns.progress(db, campaign_id), queued=queued,
+        "sms/_progress.html", campaign=campaign, progress=campaigns.progress(db, campaign_id),
         balance=credit.balance(db, campaign.structure_id), totals=credit.campaign_totals(db, campaign_id),
     )
 
@@ -83,6 +84,19 @@ def campaign(campaign_id: int):
                    pages=max(1, -(-item.recipients // PAGE_SIZE)), progress=campaigns.progress(db, campaign_id),
                    totals=credit.campaign_totals(db, campaign_id))
     return htmx.render("sms/campaign.html", "sms/_recipients.html", **context)
+
+
+@bp.route("/campaigns/<int:campaign_id>/cancel", methods=["POST"])
+@can_send
+def cancel(campaign_id: int):
+    """Cancel a scheduled campaign before it starts; its reservation is given back."""
+    _campaign_or_404(campaign_id)
+    if campaigns.cancel(session(), current_user.structure_id, campaign_id):
+        unschedule(tutti_state()["queue"], campaign_id)
+        flash("L'envoi programmé est annulé ; son crédit vous est rendu.", "info")
+    else:
+        flash("Cet envoi a déjà commencé ou n'est plus programmé : il ne peut plus être annulé.", "error")
+    return redirect(url_for("sms.campaign", campaign_id=campaign_id))
 
 
 @bp.route("/outbox")

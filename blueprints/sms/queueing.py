@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 
 from redis.exceptions import RedisError
 from rq import Queue
@@ -11,7 +12,9 @@ from sqlalchemy.orm import Session
 from tutti.campaigns import mark_enqueued
 
 log = logging.getLogger(__name__)
+JOB = "tutti.sending.send_campaign"
 JOB_TIMEOUT = 6 * 3600
+KEEP = 7 * 86400
 
 
 def job_id(campaign_id: int) -> str:
@@ -19,13 +22,24 @@ def job_id(campaign_id: int) -> str:
     return f"campaign-{campaign_id}"
 
 
-def enqueue_campaign(db: Session, queue: Queue, campaign_id: int) -> bool:
-    """Enqueue the campaign's job; False when Redis is unreachable (the campaign stays recorded)."""
+def enqueue_campaign(db: Session, queue: Queue, campaign_id: int, at: datetime | None = None) -> bool:
+    """Enqueue the campaign's job (at a given time, when scheduled); False when Redis is unreachable."""
+    options = {"job_id": job_id(campaign_id), "job_timeout": JOB_TIMEOUT, "result_ttl": KEEP, "failure_ttl": KEEP}
     try:
-        queue.enqueue_call("tutti.sending.send_campaign", args=(campaign_id,), job_id=job_id(campaign_id),
-                           timeout=JOB_TIMEOUT, result_ttl=7 * 86400, failure_ttl=7 * 86400)
+        if at is None:
+            queue.enqueue(JOB, campaign_id, **options)
+        else:
+            queue.enqueue_at(at, JOB, campaign_id, **options)
     except RedisError:
         log.exception("campaign %s recorded but not enqueued", campaign_id)
         return False
     mark_enqueued(db, campaign_id)
     return True
+
+
+def unschedule(queue: Queue, campaign_id: int) -> None:
+    """Take a cancelled campaign's job off the schedule (if it runs anyway, the campaign's state stops it)."""
+    try:
+        queue.scheduled_job_registry.remove(job_id(campaign_id), delete_job=True)
+    except RedisError:
+        log.warning("could not unschedule campaign %s; its job will find it cancelled", campaign_id)

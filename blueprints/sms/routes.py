@@ -8,10 +8,12 @@ from flask_login import current_user
 from blueprints import htmx
 from blueprints.extensions import session, tutti_state
 from blueprints.sms import bp, tokens
+from blueprints.sms.clock import now
 from blueprints.sms.forms import ComposeForm, SendForm
 from blueprints.sms.gates import can_send
+from blueprints.sms.history import progress_fragment
 from blueprints.sms.queueing import enqueue_campaign
-from tutti import campaigns, credit, encoding, recipients
+from tutti import campaigns, credit, encoding, recipients, window
 from tutti.transports import kind_of
 
 
@@ -43,7 +45,16 @@ def _recap(message: str, notice: str | None = None):
     token = tokens.issue(current_user.id, message, quote.total, len(quote.recipients.numbers))
     form = SendForm(formdata=None, message=message, token=token)
     return _fragment("sms/_recap.html", form=form, quote=quote, balance=balance, notice=notice,
-                     full_text=encoding.full_text(message))
+                     full_text=encoding.full_text(message), window=_window())
+
+
+def _window() -> dict | None:
+    """Say when sending now falls outside the safe window, and when it next opens."""
+    moment = now()
+    if window.in_window(moment):
+        return None
+    policy = current_user.structure.window_policy
+    return {"next": window.next_opening(moment), "can_schedule": policy == window.POLICY_SCHEDULE}
 
 
 @bp.route("/compose", methods=["GET", "POST"])
@@ -105,15 +116,20 @@ def send():
                                "d'envoyer.")
     if not quote.recipients.numbers:
         return _recap(message, "Aucune des personnes sélectionnées ne peut recevoir ce SMS.")
+    at = None
+    if form.schedule.data:
+        slot = _window()
+        if slot is None or not slot["can_schedule"]:
+            return _recap(message, "L'envoi ne peut pas être programmé maintenant : vérifiez le récapitulatif.")
+        at = slot["next"]
     try:
         created = campaigns.create(db, current_user.structure, current_user.id, shown["n"], message, quote,
-                                   kind_of(current_app.config["TUTTI_SMS_TRANSPORT"]))
+                                   kind_of(current_app.config["TUTTI_SMS_TRANSPORT"]), scheduled_for=at)
     except campaigns.InsufficientCredit:
         return _recap(message, "Votre crédit SMS ne suffit plus pour cet envoi.")
-    queued = enqueue_campaign(db, tutti_state()["queue"], created.campaign_id) if created.new else True
-    from blueprints.sms.history import progress_fragment
-
-    response = current_app.make_response(progress_fragment(created.campaign_id, queued=queued))
+    if created.new:
+        enqueue_campaign(db, tutti_state()["queue"], created.campaign_id, at)
+    response = current_app.make_response(progress_fragment(created.campaign_id))
     return htmx.trigger(response, "credit-changed")
 
 
