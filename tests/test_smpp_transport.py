@@ -161,6 +161,23 @@ def test_send_multi_part_with_a_refused_part_is_unknown(sim):
     assert len(sim.submits()) == 1  # the third part was not sent after the second was refused
 
 
+def test_send_invalid_text_fails_alone(sim):
+    results = send(sim, [sms(1, ""), sms(2, "lone \ud83c surrogate"), sms(3)])
+    assert results[1].outcome == results[2].outcome == "failed"
+    assert results[1].error.startswith("invalid text") and results[2].error.startswith("invalid text")
+    assert results[3].outcome == "accepted" and len(sim.received()) == 1
+
+
+def test_send_rebinds_when_the_link_dropped_between_batches(sim):
+    transport = transport_for(sim)
+    assert transport.send_batch([sms(1)])[0].outcome == "accepted"
+    sim.disconnect_all()
+    time.sleep(0.1)
+    assert transport.send_batch([sms(2)])[0].outcome == "accepted"
+    transport.close()
+    assert sim.stats["binds"] == 2 and len(sim.received()) == 2
+
+
 @pytest.mark.parametrize("accept", [True, False])
 def test_send_connection_cut_mid_batch_never_resends(sim, accept):
     sim.drop_connection_after(20, accept=accept)
@@ -168,6 +185,7 @@ def test_send_connection_cut_mid_batch_never_resends(sim, accept):
     results = send(sim, batch)
     outcomes = collections.Counter(r.outcome for r in results.values())
     assert outcomes["unknown"] >= 1 and outcomes["failed"] == 0
+    assert outcomes["accepted"] >= 60 - 10  # at most a window's worth is in doubt; the rest went on
     assert sim.stats["binds"] == 2
     received = collections.Counter(m["to"] for m in sim.received())
     assert max(received.values()) == 1
@@ -223,7 +241,9 @@ def test_send_smsc_gone_mid_batch_marks_rest_not_sent():
     assert all(results[i].outcome == "failed" and results[i].error.startswith(NOT_SENT) for i in range(6, 10))
 
 
-def test_send_keeps_bind_between_batches_and_keeps_it_alive(sim):
+def test_send_keeps_bind_between_batches_and_keeps_it_alive():
+    sim = Simulator(receipts=False)  # receipts refused on this bind would keep the link busy
+    sim.start()
     transport = transport_for(sim, "throughput=0&keepalive=0.2")
     transport.send_batch([sms(1)])
     time.sleep(0.7)
@@ -235,6 +255,7 @@ def test_send_keeps_bind_between_batches_and_keeps_it_alive(sim):
     while sim.bound() and time.monotonic() < deadline:
         time.sleep(0.01)
     assert sim.bound() == 0
+    sim.stop()
 
 
 def test_send_receipts_on_the_transport_bind_reach_the_handler(sim):

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from smpplib.command import Command
+import smpp34
 
-from tutti.smpp import pdu_text, wire
+from tutti.smpp import pdu_text
 
 
 @dataclass(frozen=True)
@@ -29,21 +29,21 @@ class Submit:
     at: float
 
     @classmethod
-    def from_pdu(cls, message_id: str, system_id: str, pdu: Command, raw: bytes, at: float) -> Submit:
-        """Record a parsed submit_sm."""
+    def from_pdu(cls, message_id: str, system_id: str, pdu: smpp34.SubmitSm, raw: bytes, at: float) -> Submit:
+        """Record a submit_sm as smpp34 decoded it."""
         return cls(
             message_id=message_id,
             system_id=system_id,
-            sender=wire.text(pdu.source_addr),
-            source_ton=pdu.source_addr_ton or 0,
-            source_npi=pdu.source_addr_npi or 0,
-            dest=wire.text(pdu.destination_addr),
-            dest_ton=pdu.dest_addr_ton or 0,
-            dest_npi=pdu.dest_addr_npi or 0,
-            esm_class=pdu.esm_class or 0,
-            data_coding=pdu.data_coding or 0,
-            registered_delivery=pdu.registered_delivery or 0,
-            short_message=pdu.short_message or b"",
+            sender=pdu.source_addr,
+            source_ton=pdu.source_addr_ton,
+            source_npi=pdu.source_addr_npi,
+            dest=pdu.destination_addr,
+            dest_ton=pdu.dest_addr_ton,
+            dest_npi=pdu.dest_addr_npi,
+            esm_class=pdu.esm_class,
+            data_coding=pdu.data_coding,
+            registered_delivery=pdu.registered_delivery,
+            short_message=pdu.short_message,
             raw=raw,
             at=at,
         )

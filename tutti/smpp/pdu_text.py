@@ -69,6 +69,8 @@ def to_segments(text: str, reference: int) -> list[Segment]:
     """Cut a message into submit_sm segments, parts as tutti.encoding splits them."""
     data_coding = data_coding_of(text)
     parts = encoding.split_parts(text)
+    if not parts:
+        raise ValueError("empty message")
     single, part_limit = _LIMITS[data_coding]
     if len(parts) == 1:
         payload = encode_text(text, data_coding)

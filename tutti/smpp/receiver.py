@@ -10,11 +10,11 @@ from smpplib.command import Command
 
 from tutti.smpp import parse_url, pdu_text, wire
 from tutti.smpp.receipts import MESSAGE_STATES, parse_receipt
-from tutti.smpp.session import BindError, Session
+from tutti.smpp.session import Session
 
 log = logging.getLogger(__name__)
 
-OnReceipt = Callable[[str, str, "str | None"], None]  # provider_id, stat (DELIVRD…), error code
+OnReceipt = Callable[[str, str, str | None], None]  # provider_id, stat (DELIVRD…), error code
 OnInbound = Callable[[str, str, str], None]  # source (E.164 when international), destination, text
 
 
@@ -62,6 +62,8 @@ class DeliverHandler:
         """Keep parts of a long reply until all have come; return the whole text then."""
         key = (source, concat.reference, concat.total)
         with self._lock:
+            if key not in self._parts and len(self._parts) >= 1000:
+                del self._parts[next(iter(self._parts))]  # a part that never came must not grow this forever
             parts = self._parts.setdefault(key, {})
             parts[concat.seq] = text
             if len(parts) < concat.total:
@@ -129,7 +131,7 @@ class Receiver:
             )  # fmt: skip
             try:
                 session.open()
-            except (BindError, OSError) as exc:
+            except ConnectionError as exc:  # BindError included: the password may be fixed meanwhile
                 log.warning("SMPP receiver bind failed (retry in %.1fs): %s", delay, exc)
                 self._stop.wait(delay)
                 delay = min(delay * 2, self.backoff[1])

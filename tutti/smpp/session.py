@@ -67,7 +67,10 @@ class Session:
         if self._opened:
             raise RuntimeError("a Session serves one connection: make a new one to reconnect")
         self._opened = True
-        sock = socket.create_connection((self.host, self.port), timeout=self.timeout)
+        try:
+            sock = socket.create_connection((self.host, self.port), timeout=self.timeout)
+        except OSError as exc:  # refused, unreachable, timed out: all mean "no SMSC there now"
+            raise ConnectionError(f"cannot reach {self.host}:{self.port}: {exc}") from exc
         # The socket timeout now bounds writes only; reads wait through select().
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         reader = wire.FrameReader(sock)
@@ -149,6 +152,8 @@ class Session:
         except ConnectionError as exc:
             if self.alive:
                 log.warning("SMPP connection to %s:%s lost: %s", self.host, self.port, exc)
+        except Exception:  # a PDU smpplib cannot parse: the stream can no longer be trusted
+            log.exception("SMPP session to %s:%s dropped on an unreadable PDU", self.host, self.port)
         finally:
             self._shutdown()
             # Last word of the session, after every response it read: whoever waits on

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import heapq
 import itertools
 import logging
 import secrets
@@ -12,48 +11,20 @@ import socket
 import struct
 import threading
 import time
-from dataclasses import dataclass, field
-from datetime import datetime
 
+import smpp34
 from smpplib.command import Command
 
-from tutti.smpp import pdu_text, wire
+from tutti.smpp import wire
 from tutti.smpp.bucket import TokenBucket
+from tutti.smpp.deliveries import Conn, DeliveryQueue, mo_for, receipt_for
 from tutti.smpp.handset import Submit, reassemble
-from tutti.smpp.receipts import MESSAGE_STATES, format_receipt
 
 log = logging.getLogger(__name__)
 
-RECEIPT = 0x04  # esm_class of a deliver_sm that carries a delivery receipt
-RETRY_DELIVERY = 0.2  # seconds before a refused or lost deliver_sm is offered again
+SUBMIT_SM = 0x00000004
 CAN_SEND = ("transmitter", "transceiver")
 CAN_RECEIVE = ("receiver", "transceiver")
-
-
-@dataclass
-class _Delivery:
-    """A deliver_sm waiting for a receiver/transceiver session of its system_id."""
-
-    system_id: str
-    fields: dict[str, object]
-    attempts: int = 0
-
-
-@dataclass
-class _Conn:
-    """One ESME connection as the SMSC sees it."""
-
-    sock: socket.socket
-    lock: threading.Lock = field(default_factory=threading.Lock)
-    mode: str | None = None
-    system_id: str = ""
-    seq: itertools.count = field(default_factory=lambda: itertools.count(1))
-    pending: dict[int, _Delivery] = field(default_factory=dict)
-
-    def write(self, command: str, sequence: int, status: int = wire.ROK, **fields: object) -> None:
-        data = wire.encode(command, sequence, status, **fields)
-        with self.lock:
-            self.sock.sendall(data)
 
 
 class Simulator:
@@ -75,15 +46,11 @@ class Simulator:
         self.system_id, self.password = system_id, password
         self.cap, self.burst = cap, burst
         self.receipt_delay, self.receipts = receipt_delay, receipts
-        self.stats = dict.fromkeys(("binds", "submits", "accepted", "throttled", "refused", "deliveries",
-                                    "enquire_links"), 0)
-        self._lock = threading.RLock()
-        self._wake = threading.Condition(self._lock)
+        self.stats = dict.fromkeys(("binds", "submits", "accepted", "throttled", "refused", "enquire_links"), 0)
+        self._lock = threading.Lock()
         self._submits: list[Submit] = []
-        self._conns: list[_Conn] = []
-        self._queue: list[tuple[float, int, _Delivery]] = []  # deliveries by due time
-        self._parked: list[_Delivery] = []  # no session could take them yet
-        self._order = itertools.count()
+        self._conns: list[Conn] = []
+        self._deliveries = DeliveryQueue(self._receivers)
         self._ids = itertools.count(1)
         self._id_prefix = secrets.token_hex(3)  # ids stay unique across simulator restarts
         self._mo_refs = itertools.count(secrets.randbelow(256))
@@ -107,7 +74,7 @@ class Simulator:
             self._bucket = TokenBucket(self.cap, self.burst or max(2.0, self.cap / 5))
         self._running = True
         threading.Thread(target=self._accept_loop, daemon=True, name="smsc-accept").start()
-        threading.Thread(target=self._delivery_loop, daemon=True, name="smsc-deliver").start()
+        self._deliveries.start()
         return self.port
 
     def stop(self) -> None:
@@ -115,7 +82,7 @@ class Simulator:
         with self._lock:
             self._running = False
             conns, self._conns = self._conns, []
-            self._wake.notify_all()
+        self._deliveries.stop()
         if self._listener is not None:
             wire.hard_close(self._listener)
         for conn in conns:
@@ -160,13 +127,8 @@ class Simulator:
 
     def inject_mo(self, source: str, text: str, dest: str = "36608", system_id: str | None = None) -> None:
         """Deliver an SMS from a phone (e.g. a STOP reply) to a receiving session."""
-        for segment in pdu_text.to_segments(text, next(self._mo_refs) & 0xFF):
-            fields = dict(
-                source_addr=source.lstrip("+"), source_addr_ton=1, source_addr_npi=1,
-                destination_addr=dest, dest_addr_ton=0, dest_addr_npi=0, esm_class=segment.esm_class,
-                data_coding=segment.data_coding, short_message=segment.short_message,
-            )  # fmt: skip
-            self._schedule(_Delivery(system_id or self.system_id, fields), 0.0)
+        for delivery in mo_for(system_id or self.system_id, source, dest, text, next(self._mo_refs) & 0xFF):
+            self._deliveries.put(delivery)
 
     # -- what the phones got -----------------------------------------------------------------
 
@@ -186,6 +148,11 @@ class Simulator:
         for conn in conns:
             wire.hard_close(conn.sock)
 
+    @property
+    def delivered(self) -> int:
+        """How many deliver_sm (receipts and MO) a session acknowledged."""
+        return self._deliveries.delivered
+
     def bound(self, mode: str | None = None) -> int:
         """How many sessions are bound (in `mode` if given)."""
         with self._lock:
@@ -201,83 +168,93 @@ class Simulator:
             except OSError:
                 return
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            conn = _Conn(sock)
+            conn = Conn(sock)
             with self._lock:
                 self._conns.append(conn)
             threading.Thread(target=self._serve, args=(conn,), daemon=True, name="smsc-conn").start()
 
-    def _serve(self, conn: _Conn) -> None:
+    def _serve(self, conn: Conn) -> None:
         reader = wire.FrameReader(conn.sock)
         try:
-            while self._running:
+            go_on = True
+            while go_on and self._running:
                 frame = reader.frame(0.5)
-                if frame is not None and not self._handle(conn, frame):
-                    break
+                if frame is None:
+                    continue
+                conn.hold()
+                go_on = self._handle(conn, frame)
+                while go_on and reader.ready():
+                    go_on = self._handle(conn, reader.frame(0))  # type: ignore[arg-type]
+                if not conn.closed:
+                    conn.flush()
         except (ConnectionError, OSError):
             pass
         finally:
-            self._forget(conn)
+            with self._lock:
+                if conn in self._conns:
+                    self._conns.remove(conn)
+            self._deliveries.forget(conn)
+            wire.hard_close(conn.sock)
 
-    def _handle(self, conn: _Conn, frame: bytes) -> bool:
+    def _receivers(self, system_id: str) -> list[Conn]:
+        with self._lock:
+            return [c for c in self._conns if c.mode in CAN_RECEIVE and c.system_id == system_id]
+
+    def _handle(self, conn: Conn, frame: bytes) -> bool:
         """Answer one PDU; return False once the connection must end."""
         command_id, status, seq = wire.header(frame)
+        if command_id == SUBMIT_SM:
+            return self._submit(conn, frame, seq)
         pdu = wire.decode(frame)
         name = pdu.command if pdu is not None else ""
-        if name.startswith("bind_") and not name.endswith("_resp"):
-            return self._bind(conn, pdu, seq)
-        if name == "submit_sm":
-            return self._submit(conn, pdu, frame, seq)
-        if name == "enquire_link":
-            self.stats["enquire_links"] += 1
+        if name in ("bind_transmitter", "bind_receiver", "bind_transceiver"):
+            self._bind(conn, pdu, seq)
+        elif name == "enquire_link":
+            with self._lock:
+                self.stats["enquire_links"] += 1
             conn.write("enquire_link_resp", seq)
         elif name == "unbind":
             conn.write("unbind_resp", seq)
+            conn.flush()
             return False
         elif name in ("deliver_sm_resp", "generic_nack"):
-            with self._lock:
-                delivery = conn.pending.pop(seq, None)
-                if delivery is not None and status == wire.ROK:
-                    self.stats["deliveries"] += 1
-            if delivery is not None and status != wire.ROK:
-                self._schedule(delivery, RETRY_DELIVERY)
+            self._deliveries.answered(conn, seq, status)
         elif not command_id & 0x80000000:
             conn.write("generic_nack", seq, wire.RINVCMDID if pdu is None else wire.RINVBNDSTS)
         return True
 
-    def _bind(self, conn: _Conn, pdu: Command, seq: int) -> bool:
-        mode = pdu.command.removeprefix("bind_")
-        ok = wire.text(pdu.system_id) == self.system_id and wire.text(pdu.password) == self.password
+    def _bind(self, conn: Conn, pdu: Command, seq: int) -> None:
+        answer = f"{pdu.command}_resp"
         if conn.mode is not None:
-            conn.write(f"{pdu.command}_resp", seq, 0x05)  # ESME_RALYBND
-            return True
-        if not ok:
-            conn.write(f"{pdu.command}_resp", seq, wire.RBINDFAIL)
-            return True
-        with self._lock:
-            conn.mode, conn.system_id = mode, self.system_id
-            self.stats["binds"] += 1
-            parked, self._parked = self._parked, []
-        conn.write(f"{pdu.command}_resp", seq, system_id="SIMSMSC")
-        for delivery in parked:
-            self._schedule(delivery, 0.0)
-        return True
+            conn.write(answer, seq, 0x05)  # ESME_RALYBND
+        elif wire.text(pdu.system_id) != self.system_id or wire.text(pdu.password) != self.password:
+            conn.write(answer, seq, wire.RBINDFAIL)
+        else:
+            with self._lock:
+                conn.mode, conn.system_id = pdu.command.removeprefix("bind_"), self.system_id
+                self.stats["binds"] += 1
+            conn.write(answer, seq, system_id="SIMSMSC")
+            if conn.mode in CAN_RECEIVE:
+                self._deliveries.unpark()
 
-    def _submit(self, conn: _Conn, pdu: Command, frame: bytes, seq: int) -> bool:
+    def _submit(self, conn: Conn, frame: bytes, seq: int) -> bool:
+        # smpp34's Rust codec reads what smpplib wrote: an independent check of the client's bytes.
+        try:
+            pdu = smpp34.decode(frame)
+        except smpp34.SmppError:
+            conn.write("generic_nack", seq, 0x02)  # ESME_RINVCMDLEN
+            return True
         if conn.mode not in CAN_SEND:
             conn.write("submit_sm_resp", seq, wire.RINVBNDSTS)
             return True
-        dest = wire.text(pdu.destination_addr)
+        dest = pdu.destination_addr
         with self._lock:
             self.stats["submits"] += 1
-            drop = self._drop_after is not None and self._drop_after[0] == 0
-            if drop:
-                assert self._drop_after is not None
-                status, answer = (wire.ROK if self._drop_after[1] else None), None
-                self._drop_after = None
-            else:
-                if self._drop_after is not None:
-                    self._drop_after = (self._drop_after[0] - 1, self._drop_after[1])
+            cut = self._cut_now()
+            if cut is None:
                 status, answer = self._verdict(dest)
+            else:  # the connection dies on this one: nothing answers it
+                status, answer = (wire.ROK if cut else None), None
             if status == wire.ROK:
                 message_id = f"{self._id_prefix}{next(self._ids):08x}"
                 submit = Submit.from_pdu(message_id, conn.system_id, pdu, frame, time.time())
@@ -291,11 +268,22 @@ class Simulator:
             self._schedule_receipt(submit)
         elif answer is not None:
             conn.write(answer, seq, status)
-        if drop:
+        if cut is not None:
+            conn.flush()  # what was answered before the cut did reach the client
+            with conn.lock:
+                conn.closed = True
             # RST rather than FIN: the link dies mid-window, as when a carrier's box crashes.
             conn.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
             conn.sock.close()
-        return not drop
+        return cut is None
+
+    def _cut_now(self) -> bool | None:
+        """Count down drop_connection_after: None, or on the cut whether that submit is taken (under the lock)."""
+        if self._drop_after is None:
+            return None
+        left, accept = self._drop_after
+        self._drop_after = (left - 1, accept) if left else None
+        return None if left else accept
 
     def _verdict(self, dest: str) -> tuple[int, str]:
         """Decide the command_status of a submit_sm and the PDU that says it (under the lock)."""
@@ -308,59 +296,9 @@ class Simulator:
         return self._dest_status.get(dest, wire.ROK), "submit_sm_resp"
 
     def _schedule_receipt(self, submit: Submit) -> None:
-        if not self.receipts or not submit.registered_delivery & 0x01:
-            return
-        stat, err = self._receipt_stat.get(submit.dest, ("DELIVRD", "000"))
-        now = datetime.now()
-        body = format_receipt(submit.message_id, stat, err, submitted=now, done=now)
-        state = next(k for k, v in MESSAGE_STATES.items() if v == stat)
-        fields = dict(
-            source_addr=submit.dest, source_addr_ton=1, source_addr_npi=1,
-            destination_addr=submit.sender, dest_addr_ton=submit.source_ton, dest_addr_npi=0,
-            esm_class=RECEIPT, data_coding=0, short_message=body.encode("ascii"),
-            receipted_message_id=submit.message_id, message_state=state,
-        )  # fmt: skip
-        self._schedule(_Delivery(submit.system_id or self.system_id, fields), self.receipt_delay)
-
-    # -- deliveries (receipts and MO) --------------------------------------------------------
-
-    def _schedule(self, delivery: _Delivery, delay: float) -> None:
-        with self._lock:
-            heapq.heappush(self._queue, (time.monotonic() + delay, next(self._order), delivery))
-            self._wake.notify()
-
-    def _delivery_loop(self) -> None:
-        while True:
-            with self._lock:
-                while self._running and (not self._queue or self._queue[0][0] > time.monotonic()):
-                    self._wake.wait(self._queue[0][0] - time.monotonic() if self._queue else None)
-                if not self._running:
-                    return
-                _, _, delivery = heapq.heappop(self._queue)
-                system_id = delivery.system_id
-                targets = [c for c in self._conns if c.mode in CAN_RECEIVE and c.system_id == system_id]
-                if not targets:
-                    self._parked.append(delivery)
-                    continue
-                # Round-robin over receiving sessions, so a refusal is retried on another one.
-                conn = targets[delivery.attempts % len(targets)]
-                delivery.attempts += 1
-                seq = next(conn.seq)
-                conn.pending[seq] = delivery
-            try:
-                conn.write("deliver_sm", seq, **delivery.fields)
-            except OSError:
-                pass  # _forget() reschedules what the connection still owed
-
-    def _forget(self, conn: _Conn) -> None:
-        with self._lock:
-            if conn in self._conns:
-                self._conns.remove(conn)
-            owed, conn.pending = list(conn.pending.values()), {}
-            conn.mode = None
-        for delivery in owed:
-            self._schedule(delivery, RETRY_DELIVERY)
-        wire.hard_close(conn.sock)
+        if self.receipts and submit.registered_delivery & 0x01:
+            stat, err = self._receipt_stat.get(submit.dest, ("DELIVRD", "000"))
+            self._deliveries.put(receipt_for(submit, stat, err), self.receipt_delay)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -70,6 +70,10 @@ class FrameReader:
         self._sock = sock
         self._buf = bytearray()
 
+    def ready(self) -> bool:
+        """Whether a whole PDU is already buffered, so frame() will not wait."""
+        return len(self._buf) >= 16 and len(self._buf) >= int.from_bytes(self._buf[:4], "big")
+
     def frame(self, wait: float | None) -> bytes | None:
         """Return the next complete PDU, or None if none arrived within `wait` seconds."""
         while True:

@@ -62,7 +62,9 @@ class _Message:
         if states <= {"failed", "queued"}:
             return SendResult(self.sms.message_id, "failed", None, self.error or NOT_SENT)
         out = self.states.count("accepted") + self.states.count("unknown")
-        error = self.error if "unknown" in states else f"partial: {len(taken)}/{len(self.states)} parts taken, {self.error}"
+        error = self.error
+        if "unknown" not in states:
+            error = f"partial: {len(taken)}/{len(self.states)} parts taken, {error}"
         return SendResult(self.sms.message_id, "unknown", ",".join(taken) or None, error, out)
 
 
@@ -147,7 +149,11 @@ class SmppTransport:
     def _plan(self, batch: list[OutgoingSms]) -> tuple[list[_Message], list[_Part]]:
         messages, heap = [], []
         for sms in batch:
-            segments = pdu_text.to_segments(sms.text, next(self._refs) & 0xFF)
+            try:
+                segments = pdu_text.to_segments(sms.text, next(self._refs) & 0xFF)
+            except ValueError as exc:  # UnicodeError included: one bad text must not sink the batch
+                messages.append(_Message(sms, [], [], f"invalid text: {exc}"))
+                continue
             message = _Message(sms, ["queued"] * len(segments), [None] * len(segments))
             messages.append(message)
             heap += [_Part(0.0, next(self._order), message, i, s) for i, s in enumerate(segments)]
@@ -166,7 +172,7 @@ class SmppTransport:
                         self._session.probe()  # a hung SMSC then closes the session
             if self._session is None and not self._reconnect():
                 for part in heap:
-                    self._settle(part, "failed", error=f"{NOT_SENT}: SMSC unreachable")
+                    self._settle(part, "failed", error=f"{NOT_SENT}: connection lost, no new bind")
                 return
             self._submit_ready(heap, inflight, now)
             self._wait(heap, inflight)
@@ -217,7 +223,9 @@ class SmppTransport:
             except queue.Empty:
                 return
 
-    def _on_event(self, event: tuple[Session, Command | None], heap: list[_Part], inflight: dict) -> None:
+    def _on_event(
+        self, event: tuple[Session, Command | None], heap: list[_Part], inflight: dict[int, tuple[_Part, float]]
+    ) -> None:
         session, pdu = event
         if session is not self._session:
             return  # a late word from a connection already given up
@@ -275,7 +283,7 @@ class SmppTransport:
             except BindError as exc:
                 log.error("SMPP rebind refused: %s", exc)
                 return False
-            except OSError as exc:
+            except ConnectionError as exc:
                 log.warning("SMPP reconnect %d failed: %s", attempt + 1, exc)
                 time.sleep(min(0.1 * 2**attempt, 2.0))
         return False
