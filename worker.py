@@ -1,7 +1,9 @@
 """`python worker.py`: build the app once, then run an RQ worker (with its scheduler) on Tutti's queue.
 
 Beside the queue, a sweeper thread hands back campaigns the queue lost (recorded while Redis was
-down, or left by a worker that died) every TUTTI_SWEEP_SECONDS.
+down, or left by a worker that died) every TUTTI_SWEEP_SECONDS; with an SMPP transport, a receiver
+thread keeps a bind open for delivery receipts and STOP replies (TUTTI_RECEIVER=0 turns it off;
+`python worker.py --receiver-only` runs the receiver alone).
 """
 
 from __future__ import annotations
@@ -54,12 +56,35 @@ def sweep_once(app, sessions: sessionmaker) -> list[int]:
         return sweep(db, lambda cid: enqueue_campaign(db, queue, cid), is_pending)
 
 
+def side_sessions(app) -> sessionmaker:
+    """Return sessions on an engine of their own, for the threads that live beside the worker."""
+    engine = create_engine(app.config["SQLALCHEMY_DATABASE_URI"], **app.config["SQLALCHEMY_ENGINE_OPTIONS"])
+    # A work-horse forked while a thread holds a connection must never use or close it.
+    os.register_at_fork(after_in_child=lambda: engine.dispose(close=False))
+    return sessionmaker(engine, expire_on_commit=False)
+
+
+def start_receiver(app, sessions: sessionmaker):
+    """Keep an SMPP bind open for delivery receipts and STOP replies, when the transport is SMPP."""
+    from tutti.deliveries import apply_inbound, apply_receipt
+    from tutti.smpp.receiver import Receiver
+
+    def on_receipt(provider_id: str, stat: str, error: str | None) -> None:
+        with sessions() as db:
+            apply_receipt(db, provider_id, stat, error)
+
+    def on_inbound(source: str, _destination: str, text: str) -> None:
+        with sessions() as db:
+            apply_inbound(db, source, text)
+
+    receiver = Receiver.from_url(app.config["TUTTI_SMS_TRANSPORT"], on_receipt=on_receipt, on_inbound=on_inbound)
+    receiver.start()
+    return receiver
+
+
 def start_sweeper(app, interval: float) -> threading.Event:
     """Run the sweeper every `interval` seconds in a daemon thread; set the returned event to stop it."""
-    engine = create_engine(app.config["SQLALCHEMY_DATABASE_URI"], **app.config["SQLALCHEMY_ENGINE_OPTIONS"])
-    # A work-horse forked while this thread holds a connection must never use or close it.
-    os.register_at_fork(after_in_child=lambda: engine.dispose(close=False))
-    sessions = sessionmaker(engine, expire_on_commit=False)
+    sessions = side_sessions(app)
     stop = threading.Event()
 
     def loop() -> None:
@@ -77,10 +102,19 @@ def main(argv: list[str]) -> int:
     """Run the worker until it is told to stop."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     app = create_app()
+    smpp = app.config["TUTTI_SMS_TRANSPORT"].startswith("smpp://")
+    if "--receiver-only" in argv:
+        if not smpp:
+            log.error("the receiver needs TUTTI_SMS_TRANSPORT=smpp://…")
+            return 2
+        start_receiver(app, side_sessions(app))
+        threading.Event().wait()
     worker = build_worker(app)
     burst = "--burst" in argv
     if not burst:
         start_sweeper(app, float(os.environ.get("TUTTI_SWEEP_SECONDS", "30")))
+        if smpp and os.environ.get("TUTTI_RECEIVER", "1") != "0":
+            start_receiver(app, side_sessions(app))
     worker.work(with_scheduler=True, burst=burst, logging_level="INFO")
     return 0
 

@@ -13,9 +13,10 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import time
 from datetime import timedelta
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from tutti import credit, runtime
@@ -33,14 +34,17 @@ from tutti.sms_models import (
     MSG_UNKNOWN,
     Campaign,
     Message,
+    MessagePart,
 )
 from tutti.transports import Transport, from_url
-from tutti.transports.base import OutgoingSms, SendResult
+from tutti.transports.base import NOT_SENT, OutgoingSms, SendResult, never_left
 
 log = logging.getLogger(__name__)
 LEASE = timedelta(seconds=120)
 # A scheduled job may start a little before its time (clocks of web and worker machines differ).
 SCHEDULE_SLACK = timedelta(seconds=60)
+# How long a job waits for an unreachable provider before leaving the campaign to the sweeper.
+PROVIDER_PATIENCE = 300.0
 _STATE_OF = {"accepted": MSG_SENT, "failed": MSG_FAILED, "unknown": MSG_UNKNOWN}
 
 
@@ -53,12 +57,37 @@ def send_campaign(campaign_id: int, batch_size: int | None = None) -> str:
         transport = from_url(runtime.transport_url(), runtime.session_factory())
         try:
             _recover(db, campaign_id, transport)
-            size = batch_size or runtime.setting("batch_size", 500)
-            while _send_next_batch(db, campaign_id, transport, owner, size):
-                pass
+            if not _send_all(db, campaign_id, transport, owner, batch_size or runtime.setting("batch_size", 500)):
+                _let_go(db, campaign_id, owner)
+                return "provider unreachable: left for the sweeper"
         finally:
             transport.close()
         return "finished" if finalise(db, campaign_id) else "already finished"
+
+
+def _send_all(db: Session, campaign_id: int, transport: Transport, owner: str, size: int) -> bool:
+    """Send batch after batch; wait with backoff while the provider is away; False when it stays away."""
+    patience = runtime.setting("provider_patience", PROVIDER_PATIENCE)
+    waited, delay = 0.0, 1.0
+    while True:
+        sent, not_sent = _send_next_batch(db, campaign_id, transport, owner, size)
+        if not sent and not not_sent:
+            return True
+        if not_sent and not sent:
+            if waited >= patience:
+                return False
+            log.warning("campaign %s: provider unreachable, trying again in %.0f s", campaign_id, delay)
+            time.sleep(delay)
+            waited += delay
+            delay = min(delay * 2, 30.0)
+        else:
+            waited, delay = 0.0, 1.0
+
+
+def _let_go(db: Session, campaign_id: int, owner: str) -> None:
+    db.execute(update(Campaign).where(Campaign.id == campaign_id, Campaign.lease_owner == owner)
+               .values(lease_until=utcnow()))
+    db.commit()
 
 
 def _take_lease(db: Session, campaign_id: int, owner: str) -> bool:
@@ -119,28 +148,41 @@ def _claim(db: Session, campaign_id: int, size: int) -> list[int]:
     return ids
 
 
-def _send_next_batch(db: Session, campaign_id: int, transport: Transport, owner: str, size: int) -> bool:
+def _send_next_batch(db: Session, campaign_id: int, transport: Transport, owner: str, size: int
+                     ) -> tuple[int, int]:
+    """Send one batch; return how many messages were settled and how many never left."""
     if not _renew_lease(db, campaign_id, owner):
-        return False
+        return 0, 0
     ids = _claim(db, campaign_id, size)
     if not ids:
-        return False
+        return 0, 0
     campaign = db.get(Campaign, campaign_id)
     text = campaign.full_text
     phones = dict(db.execute(select(Message.id, Message.phone).where(Message.id.in_(ids))).all())
     batch = [OutgoingSms(mid, campaign.structure_id, campaign.sender, phones[mid], text) for mid in ids]
-    results = transport.send_batch(batch)
+    try:
+        results = transport.send_batch(batch)
+    except OSError as error:  # could not bind before sending anything: the whole batch never left
+        results = [SendResult(mid, "failed", error=f"{NOT_SENT}: {error}") for mid in ids]
     missing = set(ids) - {r.message_id for r in results}
     results += [SendResult(mid, "unknown", error="aucune réponse du transport") for mid in missing]
-    _record(db, results)
+    back = [r.message_id for r in results if never_left(r)]
+    if back:
+        db.execute(update(Message).where(Message.id.in_(back), Message.state == MSG_SENDING)
+                   .values(state=MSG_QUEUED))
+    _record(db, [r for r in results if not never_left(r)])
     db.commit()
-    return True
+    return len(ids) - len(back), len(back)
 
 
 def _record(db: Session, results: list[SendResult]) -> None:
     if not results:
         return
     now = utcnow()
+    parts = [{"provider_id": pid, "message_id": r.message_id}
+             for r in results if r.provider_id and r.outcome != "failed" for pid in r.provider_id.split(",")]
+    if parts:
+        db.execute(insert(MessagePart), parts)
     db.execute(
         update(Message.__table__)
         .where(Message.__table__.c.id == bindparam("mid"))

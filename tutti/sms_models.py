@@ -139,6 +139,19 @@ class Message(Base):
         return MESSAGE_LABELS.get(self.state, self.state)
 
 
+class MessagePart(Base):
+    """One part of a message as the provider numbered it: delivery receipts come per part."""
+
+    __tablename__ = "message_parts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Not unique: a provider may number again from 1 after a restart; receipts go to the newest.
+    provider_id: Mapped[str] = mapped_column(String(80), index=True)
+    message_id: Mapped[int] = mapped_column(ForeignKey("messages.id", ondelete="CASCADE"), index=True)
+    stat: Mapped[str | None] = mapped_column(String(10))
+    updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
 class OutboxEntry(Base):
     """What a phone would have received, when the outbox transport stands in for a provider."""
 

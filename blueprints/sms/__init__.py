@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("sms", __name__, url_prefix="/sms")
 
-from blueprints.sms import history, info, routes  # noqa: E402,F401
+from blueprints.sms import history, info, optouts, routes  # noqa: E402,F401

@@ -46,6 +46,15 @@ def read_gate(account: Account) -> str | None:
     return None
 
 
+def write_gate(account: Account) -> str | None:
+    """Return why the account may not change the SMS module's data (opt-outs), or None."""
+    if account.structure is None:
+        return GATE_NO_STRUCTURE
+    if account.level(MODULE_SMS) < LEVEL_WRITE:
+        return GATE_RIGHTS
+    return None
+
+
 def refuse(gate: str):
     """Render the gate in French, with a way forward; always a 403."""
     template = "sms/_gate.html" if is_htmx() else "sms/gate_page.html"

@@ -129,3 +129,5 @@ def init_app(app: Flask) -> None:
     register_action(app, Action("sms", "Sms", "sms.compose", order=10))
     register_nav(app, NavItem("sms.history", "Historique des envois", may_read, order=20))
     register_nav(app, NavItem("sms.outbox", "Boîte d'envoi (simulation)", may_read, order=30))
+    register_nav(app, NavItem("sms.optouts", "Désinscriptions (STOP)", may_read, order=35))
+    register_nav(app, NavItem("sms.credit_page", "Crédit SMS", may_read, order=40))

@@ -6,6 +6,9 @@ from dataclasses import dataclass
 from typing import Literal, Protocol
 
 Outcome = Literal["accepted", "failed", "unknown"]
+# Error prefix of a failed message that never left (the provider could not be reached): it is not
+# a refusal, and the job sends it again once the provider is back.
+NOT_SENT = "not sent"
 
 
 @dataclass(frozen=True)
@@ -33,6 +36,11 @@ class SendResult:
     provider_id: str | None = None
     error: str | None = None
     segments: int = 0
+
+
+def never_left(result: SendResult) -> bool:
+    """Say whether a failed message never reached the provider, and may be sent again."""
+    return result.outcome == "failed" and (result.error or "").startswith(NOT_SENT)
 
 
 class Transport(Protocol):

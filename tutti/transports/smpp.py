@@ -28,11 +28,10 @@ from smpplib.command import Command
 from tutti.smpp import parse_url, pdu_text, wire
 from tutti.smpp.bucket import TokenBucket
 from tutti.smpp.session import BindError, Session
-from tutti.transports.base import OutgoingSms, SendResult
+from tutti.transports.base import NOT_SENT, OutgoingSms, SendResult
 
 log = logging.getLogger(__name__)
 
-NOT_SENT = "not sent"  # error prefix of failed messages that never left: safe to send again later
 _NUMBERS = {"throughput": float, "window": int, "source_ton": int, "source_npi": int, "timeout": float,
             "keepalive": float, "retries": int, "reconnects": int}  # fmt: skip
 
@@ -136,6 +135,10 @@ class SmppTransport:
                 self._connect()  # nothing sent yet: let the caller retry the whole batch later
             self._run(heap)
             return [m.result() for m in messages]
+
+    def recover(self, message_ids: list[int]) -> dict[int, SendResult]:
+        """SMPP cannot say whether a submit whose answer was lost was taken: nothing is known."""
+        return {}
 
     def close(self) -> None:
         """Unbind and drop the connection."""
