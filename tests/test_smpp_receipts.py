@@ -79,7 +79,7 @@ class Inbox:
         self.inbound: list[tuple[str, str, str]] = []
         self.changed = threading.Condition()
 
-    def on_receipt(self, provider_id: str, stat: str, error: str | None) -> None:
+    def on_receipt(self, provider_id: str, stat: str, error: str | None, source: str = "") -> None:
         with self.changed:
             self.receipts.append((provider_id, stat, error))
             self.changed.notify_all()

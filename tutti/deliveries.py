@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from tutti import credit
 from tutti.models import utcnow
+from tutti.recipients import message_cost
 from tutti.smpp.receipts import is_stop
 from tutti.sms_models import (
     MSG_DELIVERED,
@@ -23,6 +26,8 @@ from tutti.sms_models import (
 )
 
 log = logging.getLogger(__name__)
+# How long an unknown message keeps its credit reserved, waiting for a receipt to vouch for it.
+UNKNOWN_HOLD = timedelta(hours=48)
 FINAL_STATES = {"DELIVRD": MSG_DELIVERED, "UNDELIV": MSG_UNDELIVERED, "EXPIRED": MSG_EXPIRED,
                 "REJECTD": MSG_REJECTED, "DELETED": MSG_UNDELIVERED}
 # States a receipt may change: a message the provider took, or one whose fate was unknown.
@@ -33,13 +38,16 @@ class UnknownReceipt(LookupError):
     """A receipt for a part Tutti has not recorded (yet): the provider should deliver it again later."""
 
 
-def apply_receipt(db: Session, provider_id: str, stat: str, error: str | None = None) -> None:
+def apply_receipt(db: Session, provider_id: str, stat: str, error: str | None = None, source: str = "") -> None:
     """Record a part's receipt; once every part has a final one, the message takes its state."""
     part = db.scalars(select(MessagePart).where(MessagePart.provider_id == provider_id)
                       .order_by(MessagePart.id.desc()).limit(1)).first()
     if part is None:
+        part = _vouch_for_unknown(db, provider_id, source)
+    if part is None:
         raise UnknownReceipt(provider_id)
     if stat not in FINAL_STATES:
+        db.commit()
         return  # ENROUTE, ACCEPTD…: not an outcome yet
     part.stat, part.updated_at = stat, utcnow()
     db.flush()
@@ -53,6 +61,29 @@ def apply_receipt(db: Session, provider_id: str, stat: str, error: str | None = 
     if worst != "DELIVRD" and error:
         message.error = f"code {error}"
     db.commit()
+
+
+def _vouch_for_unknown(db: Session, provider_id: str, source: str) -> MessagePart | None:
+    """A receipt for an id Tutti never heard of, from a number whose message is unknown: it went.
+
+    The answer to its submit was lost (crash, cut connection), but the provider took it. The
+    receipt settles it: the part is recorded, and the credit it held is captured.
+    """
+    if not source:
+        return None
+    message = db.scalars(select(Message).where(Message.phone == source, Message.state == MSG_UNKNOWN)
+                         .order_by(Message.id.desc()).limit(1).with_for_update()).first()
+    if message is None:
+        return None
+    # Lock the campaign row: finalisation either ran before (the credit is held: capture it here)
+    # or runs after and counts this message among the accepted.
+    db.execute(select(Campaign.id).where(Campaign.id == message.campaign_id).with_for_update())
+    message.state, message.updated_at = MSG_SENT, utcnow()
+    part = MessagePart(provider_id=provider_id, message_id=message.id)
+    db.add(part)
+    settle_held(db, message.id, went=True)
+    db.flush()
+    return part
 
 
 def apply_inbound(db: Session, source: str, text: str) -> int | None:
@@ -79,3 +110,30 @@ def apply_inbound(db: Session, source: str, text: str) -> int | None:
         existing.removed_by_id = existing.removed_at = existing.removal_reason = None
     db.commit()
     return structure_id
+
+
+def settle_held(db: Session, message_id: int, went: bool) -> bool:
+    """Capture (it went) or release (it did not) the credit an unknown message held; once only."""
+    message = db.get(Message, message_id)
+    if message is None:
+        return False
+    settled = db.execute(update(Message).where(Message.id == message_id, Message.credit_held.is_(True))
+                         .values(credit_held=False)).rowcount
+    if settled != 1:
+        return False
+    campaign = db.get(Campaign, message.campaign_id)
+    cost = message_cost(campaign.parts_per_message, 1)
+    if went:
+        credit.capture(db, campaign.structure_id, cost, campaign.id)
+    else:
+        credit.release(db, campaign.structure_id, cost, campaign.id)
+    return True
+
+
+def release_expired_holds(db: Session, hold: timedelta = UNKNOWN_HOLD) -> int:
+    """Release the credit of unknown messages no receipt has vouched for within the hold period."""
+    ids = list(db.scalars(select(Message.id).where(
+        Message.credit_held.is_(True), Message.state == MSG_UNKNOWN, Message.updated_at < utcnow() - hold)))
+    released = sum(settle_held(db, mid, went=False) for mid in ids)
+    db.commit()
+    return released

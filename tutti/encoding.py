@@ -23,8 +23,11 @@ Decisions, so that the countdown, the recap and the charge always agree:
 from __future__ import annotations
 
 import unicodedata
+from bisect import bisect_right
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import accumulate
+from operator import sub
 from typing import Literal
 
 import regex
@@ -122,7 +125,7 @@ def encoding_of(text: str) -> Encoding:
 
 def _units_in(text: str, encoding: Encoding) -> int:
     if encoding == "GSM-7":
-        return len(text) + sum(1 for ch in text if ch in _EXTENSION)
+        return len(text) + sum(map(_EXTENSION.__contains__, text))
     # surrogatepass: a lone surrogate (broken input) still costs one unit.
     return len(text.encode("utf-16-le", "surrogatepass")) // 2
 
@@ -133,24 +136,25 @@ def units(text: str) -> int:
 
 
 def _part_ends(text: str, encoding: Encoding, part: int) -> list[int]:
-    """Return where each part ends when text is split into parts of `part` units."""
+    """Return where each part ends when text is packed greedily into `part` units."""
+    # Built from C-level map/accumulate: this runs on every keystroke.
+    costs_two = _EXTENSION.__contains__ if encoding == "GSM-7" else "\uffff".__lt__
+    doubled = list(accumulate(map(costs_two, text), initial=0))  # per offset
+    cuts = list(accumulate(map(len, _GRAPHEME.findall(text))))
+    units_at = [cut + doubled[cut] for cut in cuts]
+    if max(map(sub, units_at, [0, *units_at])) > part:
+        # A grapheme bigger than a part (absurd combining sequence): cut it between
+        # code points. A code point is never split, so neither is a surrogate pair.
+        cuts = [c for a, b in zip([0, *cuts], cuts)
+                for c in (range(a + 1, b + 1) if b + doubled[b] - a - doubled[a] > part
+                          else [b])]
+        units_at = [cut + doubled[cut] for cut in cuts]
     ends: list[int] = []
-    used = end = 0
-    for match in _GRAPHEME.finditer(text):
-        grapheme = match.group()
-        size = _units_in(grapheme, encoding)
-        if size <= part:
-            atoms = [(match.end(), size)]
-        else:  # absurd combining sequence: fall back to code points
-            atoms = [(match.start() + i + 1, _units_in(ch, encoding))
-                     for i, ch in enumerate(grapheme)]
-        for atom_end, size in atoms:
-            if used + size > part:
-                ends.append(end)
-                used = 0
-            used += size
-            end = atom_end
-    ends.append(end)
+    done = 0
+    while done < units_at[-1]:
+        last = bisect_right(units_at, done + part) - 1  # furthest cut that still fits
+        ends.append(cuts[last])
+        done = units_at[last]
     return ends
 
 

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from tutti import credit, runtime
 from tutti.campaigns import charged
 from tutti.models import utcnow
+from tutti.recipients import message_cost
 from tutti.sms_models import (
     CAMPAIGN_DONE,
     CAMPAIGN_QUEUED,
@@ -209,7 +210,11 @@ def finalise(db: Session, campaign_id: int) -> bool:
     campaign = db.get(Campaign, campaign_id)
     reserved = credit.campaign_totals(db, campaign_id)[credit.RESERVATION]
     spent = min(charged(db, campaign_id), reserved)
+    # Unknown messages keep their credit reserved: a receipt may yet show they went (tutti.deliveries).
+    held = db.execute(update(Message).where(Message.campaign_id == campaign_id, Message.state == MSG_UNKNOWN)
+                      .values(credit_held=True)).rowcount
+    held_sms = min(message_cost(campaign.parts_per_message, held), reserved - spent)
     credit.capture(db, campaign.structure_id, spent, campaign_id)
-    credit.release(db, campaign.structure_id, reserved - spent, campaign_id)
+    credit.release(db, campaign.structure_id, reserved - spent - held_sms, campaign_id)
     db.commit()
     return True

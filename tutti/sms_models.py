@@ -132,6 +132,9 @@ class Message(Base):
     error: Mapped[str | None] = mapped_column(String(200))
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # An unknown message keeps its credit reserved until a receipt says it went (captured) or
+    # the hold period passes without one (released).
+    credit_held: Mapped[bool] = mapped_column(Boolean, default=False)
 
     @property
     def state_label(self) -> str:

@@ -14,7 +14,7 @@ from tutti.smpp.session import Session
 
 log = logging.getLogger(__name__)
 
-OnReceipt = Callable[[str, str, str | None], None]  # provider_id, stat (DELIVRD…), error code
+OnReceipt = Callable[[str, str, str | None, str], None]  # provider_id, stat (DELIVRD…), error code, phone
 OnInbound = Callable[[str, str, str], None]  # source (E.164 when international), destination, text
 
 
@@ -41,7 +41,10 @@ class DeliverHandler:
         if not provider_id or not stat:
             log.warning("unreadable delivery receipt ignored: %r", body)
             return wire.ROK  # asking for it again would bring back the same unreadable text
-        self.on_receipt(provider_id, stat, receipt.error if receipt else None)
+        source = wire.text(pdu.source_addr)
+        if pdu.source_addr_ton == 1 and source.isdigit():
+            source = "+" + source
+        self.on_receipt(provider_id, stat, receipt.error if receipt else None, source)
         return wire.ROK
 
     def _inbound(self, pdu: Command) -> int:
