@@ -1,0 +1,91 @@
+"""The person list in a real browser: active search, filters, a selection that survives paging."""
+
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import expect
+
+SCHOOL = "École de musique de Saint-Aubin"
+
+
+def _count(live, where: str = "", **params) -> int:
+    """Count the school's people matching an SQL condition."""
+    return live.scalar(
+        "SELECT count(*) FROM people p JOIN structures s ON s.id = p.structure_id "
+        f"WHERE s.name = :school AND NOT p.archived {where}", school=SCHOOL, **params)
+
+
+def _actions_button(page):
+    return page.locator("#actions summary")
+
+
+def test_search_updates_results_without_reload(browsing):
+    page = browsing.signed_in("secretariat")
+    page.evaluate("window.tuttiSamePage = true")
+    page.get_by_label("Rechercher par nom").press_sequentially("benedicte", delay=40)
+    expect(page.locator("#results-count")).to_have_text("1 personne")
+    expect(page.locator("#results tbody tr")).to_have_count(1)
+    expect(page.locator("#results tbody tr")).to_contain_text("Vasseur")
+    expect(page).to_have_url(re.compile(r"q=benedicte"))
+    assert page.evaluate("window.tuttiSamePage") is True, "the search reloaded the page"
+
+
+def test_filter_by_tag_and_sexe(browsing, live_server):
+    page = browsing.signed_in("secretariat")
+    page.get_by_label("Tag", exact=True).select_option(label="Professeur")
+    teachers = _count(live_server, "AND EXISTS (SELECT 1 FROM person_tags pt JOIN tags t ON t.id = pt.tag_id "
+                                   "WHERE pt.person_id = p.id AND t.name = 'Professeur')")
+    expect(page.locator("#results-count")).to_have_text(f"{teachers} personnes")
+    page.get_by_label("Sexe").select_option("F")
+    women = _count(live_server, "AND p.sexe = 'F' AND EXISTS (SELECT 1 FROM person_tags pt JOIN tags t "
+                                "ON t.id = pt.tag_id WHERE pt.person_id = p.id AND t.name = 'Professeur')")
+    assert 0 < women < teachers
+    expect(page.locator("#results-count")).to_have_text(f"{women} personnes")
+    rows = page.locator("#results tbody tr")
+    expect(rows).to_have_count(women)
+    for row in rows.all():
+        expect(row.locator("td").nth(3)).to_contain_text("Professeur")
+        expect(row.locator("td").nth(4)).to_have_text("F")
+
+
+def test_ticks_survive_paging(browsing):
+    page = browsing.signed_in("secretariat")
+    boxes = page.locator("#results tbody input[type=checkbox]")
+    first, second = boxes.nth(0).get_attribute("id"), boxes.nth(1).get_attribute("id")
+    boxes.nth(0).check()
+    boxes.nth(1).check()
+    expect(_actions_button(page)).to_contain_text("Actions pour 2 sélectionnés")
+
+    page.get_by_role("link", name="Suivante ›").click()
+    expect(page.locator("#results .pager")).to_contain_text("Page 2 sur")
+    expect(boxes.nth(0)).not_to_be_checked()
+    boxes.nth(0).check()
+    expect(_actions_button(page)).to_contain_text("Actions pour 3 sélectionnés")
+
+    page.get_by_role("link", name="‹ Précédente").click()
+    expect(page.locator("#results .pager")).to_contain_text("Page 1 sur")
+    expect(page.locator(f"#{first}")).to_be_checked()
+    expect(page.locator(f"#{second}")).to_be_checked()
+    expect(boxes.nth(2)).not_to_be_checked()
+    expect(_actions_button(page)).to_contain_text("Actions pour 3 sélectionnés")
+
+
+def test_all_results_ticks_every_match_then_unticks(browsing, live_server):
+    page = browsing.signed_in("secretariat")
+    page.get_by_label("Sexe").select_option("F")
+    women = _count(live_server, "AND p.sexe = 'F'")
+    assert women > 50, "the demo should give more than one page of women"
+    expect(page.locator("#results-count")).to_have_text(f"{women} personnes")
+
+    page.get_by_label("Tous les résultats").check()
+    expect(page.locator("#results-count")).to_contain_text("tous les résultats sont sélectionnés")
+    expect(_actions_button(page)).to_contain_text(f"Actions pour {women} sélectionnés")
+    page.get_by_role("link", name="Suivante ›").click()
+    expect(page.locator("#results .pager")).to_contain_text("Page 2 sur")
+    for box in page.locator("#results tbody input[type=checkbox]").all():
+        expect(box).to_be_checked()
+
+    page.get_by_label("Tous les résultats").uncheck()
+    expect(_actions_button(page)).to_contain_text("Actions pour 0 sélectionné")
+    expect(page.locator("#results tbody input[type=checkbox]:checked")).to_have_count(0)
