@@ -118,6 +118,15 @@ def _register_blueprints(app: Flask) -> None:
     register_builtin_actions(app)
     sms_history.init_app(app)
 
+    from blueprints import admin, operator
+    from blueprints.admin import commands as admin_commands
+
+    app.register_blueprint(admin.bp)
+    app.register_blueprint(operator.bp)
+    admin.init_app(app)
+    operator.init_app(app)
+    admin_commands.register(app)
+
 
 def _register_commands(app: Flask) -> None:
     """Add Tutti's commands to the flask command line."""

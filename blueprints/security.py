@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response
+from flask import Flask, Response, g
 
 from blueprints.extensions import login_manager, session
 from blueprints.htmx import add_vary
 from tutti.models import Account
+from tutti.params import to_int
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -18,10 +19,11 @@ CSP = (
 def load_account(user_id: str) -> Account | None:
     """Load the logged-in account; a bumped session version ends older sessions."""
     account_id, _, version = user_id.partition(":")
-    if not account_id.isdigit() or not version.isdigit():
+    account_id, version = to_int(account_id), to_int(version)
+    if account_id is None or version is None:
         return None
-    account = session().get(Account, int(account_id))
-    if account is None or not account.active or account.session_version != int(version):
+    account = session().get(Account, account_id)
+    if account is None or not account.active or account.session_version != version:
         return None
     return account
 
@@ -41,3 +43,6 @@ def init_app(app: Flask) -> None:
     login_manager.login_message_category = "info"
     login_manager.session_protection = "strong"
     app.after_request(_headers)
+    # Each request loads its account afresh, even when a caller (a test, a script) keeps one app
+    # context open across requests: `g` must not carry one request's user into the next.
+    app.before_request(lambda: g.pop("_login_user", None))

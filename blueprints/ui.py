@@ -77,4 +77,4 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(char_name, "char_name")
     app.add_template_global(nav_items)
     app.add_template_global(SUFFIX, "sms_suffix")
-    register_nav(app, NavItem("people.index", "Personnes", order=10))
+    register_nav(app, NavItem("people.index", "Personnes", lambda a: a.structure_id is not None, order=10))

@@ -101,9 +101,12 @@ def app(app_config):
     from blueprints.extensions import db
     from tutti.schema import create_all
 
+    from blueprints.extensions import limiter
+
     app = create_app(app_config)
     with app.app_context():
         create_all(db.engine)
+        limiter.reset()  # the login limit counts per test, not across the suite
     yield app
     app.extensions["tutti"]["queue"].empty()
     with app.app_context():

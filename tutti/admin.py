@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 
 from sqlalchemy import exists, func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from tutti.admin_models import AuditLog, PasswordResetLink
@@ -27,6 +28,7 @@ from tutti.models import (
     Structure,
     utcnow,
 )
+from tutti.params import to_int
 from tutti.passwords import hash_password, policy_errors
 from tutti.people import fold
 from tutti.phones import parse_mobile
@@ -77,8 +79,9 @@ def audit_entries(db: Session, structure_id: int, limit: int, offset: int = 0) -
 def find_structure(db: Session, ref: str) -> Structure | None:
     """Find a structure by its id or its exact name."""
     ref = ref.strip()
-    if ref.isdigit() and len(ref) < 12:
-        found = db.get(Structure, int(ref))
+    structure_id = to_int(ref)
+    if structure_id is not None:
+        found = db.get(Structure, structure_id)
         if found is not None:
             return found
     return db.scalar(select(Structure).where(Structure.name == ref))
@@ -177,7 +180,11 @@ def _new_account(db: Session, structure_id: int | None, kind: str, login: str, p
     account = Account(structure_id=structure_id, person_id=person_id, kind=kind, login=login,
                       password_hash=hash_password(password if password is not None else secrets.token_urlsafe(32)))
     db.add(account)
-    db.flush()
+    try:
+        db.flush()
+    except IntegrityError as error:  # the same login or person, taken at the same moment by another request
+        db.rollback()
+        raise AdminError(f"L'identifiant « {login} » ou cette personne a déjà un compte.") from error
     return account
 
 
@@ -242,7 +249,12 @@ def delete_account(db: Session, structure_id: int, account_id: int, actor: Accou
     login = account.login
     db.delete(account)
     audit(db, structure_id, actor, "account.delete", login)
-    db.commit()
+    try:
+        db.commit()
+    except IntegrityError as error:  # a row this check does not know of still names the account
+        db.rollback()
+        raise AdminError("Ce compte est encore référencé par l'historique : il ne peut pas être supprimé. "
+                         "Désactivez-le plutôt.") from error
 
 
 def _check_levels(levels: Mapping[str, object]) -> dict[str, int]:

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.sql import Select
 
 from tutti.models import Person, Selection, Tag, person_tags
+from tutti.params import to_int
 
 MAX_QUERY_LENGTH = 100
 SEXES = {"F": "F", "M": "M"}
@@ -37,7 +38,7 @@ class PersonFilter:
         sexe = str(args.get("sexe", ""))
         return cls(
             q=q,
-            tag_id=int(tag) if tag.isdigit() and len(tag) < 10 else None,
+            tag_id=to_int(tag),
             sexe=sexe if sexe in SEXES else "",
         )
 

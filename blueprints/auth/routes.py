@@ -25,7 +25,12 @@ def _safe_next(target: str | None) -> str:
     """Return the page to go to after login, only if it is a local path."""
     if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
         return target
-    return url_for("people.index")
+    return _home()
+
+
+def _home() -> str:
+    """Return where an account starts: the person list, or the operator's page."""
+    return url_for("operator.index") if current_user.is_operator else url_for("people.index")
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -33,7 +38,7 @@ def _safe_next(target: str | None) -> str:
 def login():
     """Show the login form and log the account in."""
     if current_user.is_authenticated:
-        return redirect(url_for("people.index"))
+        return redirect(_home())
     form = LoginForm()
     if form.validate_on_submit():
         login_name = form.login.data.strip().lower()

@@ -14,6 +14,7 @@ from blueprints.extensions import session
 from blueprints.people import bp
 from blueprints.people.actions import actions_for
 from tutti import people
+from tutti.params import page_number, to_int
 from tutti.phones import display
 
 _PHONE_LIKE = re.compile(r"\+?[0-9 ().-]+")
@@ -23,13 +24,15 @@ _PHONE_LIKE = re.compile(r"\+?[0-9 ().-]+")
 @login_required
 def _require_login() -> None:
     """Every page of the person list needs a logged-in account of a structure."""
+    if current_user.is_operator:
+        return redirect(url_for("operator.index"))
     if current_user.structure_id is None:
         abort(403)
 
 
 def _page_number() -> int:
     raw = request.values.get("page", "1")
-    return int(raw) if raw.isdigit() and len(raw) < 9 else 1
+    return page_number(raw)
 
 
 def _list_context(flt: people.PersonFilter, number: int) -> dict:
@@ -66,10 +69,10 @@ def index():
 @bp.route("/people/selection", methods=["POST"])
 def toggle():
     """Tick or untick one person."""
-    raw = request.form.get("person_id", "")
-    if raw.isdigit() and len(raw) < 12:
+    person_id = to_int(request.form.get("person_id"))
+    if person_id is not None:
         ticked = "checked" in request.form
-        people.set_selected(session(), current_user.structure_id, current_user.id, [int(raw)], ticked)
+        people.set_selected(session(), current_user.structure_id, current_user.id, [person_id], ticked)
         session().commit()
     return _selection_changed(Response(status=204))
 

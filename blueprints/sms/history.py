@@ -16,6 +16,7 @@ from blueprints.sms.queueing import unschedule
 from blueprints.ui import NavItem, register_nav
 from tutti import campaigns, credit
 from tutti.models import Person
+from tutti.params import page_number
 from tutti.phones import display
 from tutti.sms_models import Campaign, Message, OutboxEntry, message_people
 
@@ -116,7 +117,7 @@ def outbox():
 
 def _page() -> int:
     raw = request.args.get("page", "1")
-    return max(1, int(raw)) if raw.isdigit() and len(raw) < 7 else 1
+    return page_number(raw)
 
 
 def init_app(app: Flask) -> None:
@@ -125,6 +126,9 @@ def init_app(app: Flask) -> None:
     def may_read(account) -> bool:
         return read_gate(account) is None
 
+    from blueprints.admin.access import may_order_credit
+
+    app.add_template_global(may_order_credit)
     # Shown to every account of a structure: one that misses a prerequisite is told which, and how to get it.
     register_action(app, Action("sms", "Sms", "sms.compose", order=10))
     register_nav(app, NavItem("sms.history", "Historique des envois", may_read, order=20))

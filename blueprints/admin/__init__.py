@@ -1,0 +1,29 @@
+"""Structure administration: a person's record with « Comptes et droits », SMS settings, the option, credit orders."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Flask
+
+bp = Blueprint("admin", __name__)
+
+from blueprints.admin import accounts, selection, sms  # noqa: E402,F401
+
+
+def init_app(app: Flask) -> None:
+    """Offer the administrator's actions on the person list and the administration pages in the navigation."""
+    from blueprints.people.actions import Action, register_action
+    from blueprints.ui import NavItem, register_nav
+
+    def is_admin(account) -> bool:
+        return account.is_admin
+
+    def lacks_option(account) -> bool:
+        return account.is_admin and account.structure is not None and not account.structure.sms_option
+
+    register_action(app, Action("accounts", "Création ou suppression de compte", "admin.selection_accounts",
+                                visible=is_admin, order=50))
+    register_action(app, Action("passwords", "Redéfinir le mot de passe", "admin.selection_passwords",
+                                visible=is_admin, order=51))
+    register_nav(app, NavItem("admin.sms_settings", "Configuration des envois SMS", is_admin, order=60))
+    register_nav(app, NavItem("admin.subscription", "Option SMS", lacks_option, order=61))
+    register_nav(app, NavItem("admin.audit", "Journal des modifications", is_admin, order=70))

@@ -1,0 +1,16 @@
+"""The platform operator's page: structures and their SMS option, pending credit orders, contact requests."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Flask
+
+bp = Blueprint("operator", __name__, url_prefix="/operator")
+
+from blueprints.operator import routes  # noqa: E402,F401
+
+
+def init_app(app: Flask) -> None:
+    """Show « Opérateur » in the navigation of operator accounts."""
+    from blueprints.ui import NavItem, register_nav
+
+    register_nav(app, NavItem("operator.index", "Opérateur", lambda account: account.is_operator, order=80))

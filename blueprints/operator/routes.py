@@ -1,0 +1,87 @@
+"""Operator views: every change is a CSRF-protected POST, answered by a redirect to the page."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from blueprints.admin.access import operator_only
+from blueprints.extensions import session
+from blueprints.operator import bp
+from blueprints.operator.forms import ButtonForm, OptionForm
+from tutti import admin, sms_admin
+from tutti.models import Structure
+
+MAX_STRUCTURES = 1000
+
+
+@bp.route("/")
+@operator_only
+def index():
+    """List structures with their option, pending credit orders and open contact requests."""
+    db = session()
+    structures = db.scalars(select(Structure).order_by(Structure.name).limit(MAX_STRUCTURES)).all()
+    return render_template("operator/index.html", structures=structures, orders=sms_admin.pending_orders(db),
+                           requests=sms_admin.open_contact_requests(db), button=ButtonForm(formdata=None),
+                           subjects=sms_admin.CONTACT_SUBJECTS)
+
+
+def _back(message: str, category: str = "info"):
+    flash(message, category)
+    return redirect(url_for("operator.index"))
+
+
+@bp.route("/structures/<int:structure_id>/option", methods=["POST"])
+@operator_only
+def set_option(structure_id: int):
+    """Turn a structure's SMS option on or off."""
+    form = OptionForm()
+    if not form.validate_on_submit():
+        return _back("Demande invalide : rien n'a changé.", "error")
+    enabled = form.enabled.data == "1"
+    try:
+        sms_admin.set_sms_option(session(), structure_id, enabled, current_user)
+    except admin.NotFound:
+        abort(404)
+    structure = session().get(Structure, structure_id)
+    return _back(f"Option SMS {'activée' if enabled else 'désactivée'} pour {structure.name}.")
+
+
+def _decide(order_id: int, approve: bool):
+    if not ButtonForm().validate_on_submit():
+        return _back("Demande invalide : rien n'a changé.", "error")
+    try:
+        decided = sms_admin.decide_order(session(), order_id, approve, current_user)
+    except admin.NotFound:
+        abort(404)
+    if not decided:
+        return _back(f"La commande n° {order_id} a déjà été traitée : rien n'a changé.", "error")
+    return _back(f"Commande n° {order_id} {'validée : crédit ajouté' if approve else 'refusée'}.")
+
+
+@bp.route("/orders/<int:order_id>/approve", methods=["POST"])
+@operator_only
+def approve_order(order_id: int):
+    """Approve a pending order: its SMS are added to the structure's credit, once."""
+    return _decide(order_id, True)
+
+
+@bp.route("/orders/<int:order_id>/reject", methods=["POST"])
+@operator_only
+def reject_order(order_id: int):
+    """Reject a pending order."""
+    return _decide(order_id, False)
+
+
+@bp.route("/contacts/<int:request_id>/handled", methods=["POST"])
+@operator_only
+def contact_handled(request_id: int):
+    """Mark a contact request as handled."""
+    if not ButtonForm().validate_on_submit():
+        return _back("Demande invalide : rien n'a changé.", "error")
+    try:
+        sms_admin.mark_contact_handled(session(), request_id, current_user)
+    except admin.NotFound:
+        abort(404)
+    return _back(f"Demande n° {request_id} marquée comme traitée.")
