@@ -27,6 +27,12 @@ def _environment_config() -> dict:
     for name in ("REDIS_URL", "SECRET_KEY", "TUTTI_SMS_TRANSPORT", "TUTTI_QUEUE_NAME"):
         if os.environ.get(name):
             config[name] = os.environ[name]
+    job_settings = {key: float(os.environ[f"TUTTI_{key.upper()}"]) for key in ("lease_seconds", "provider_patience")
+                    if os.environ.get(f"TUTTI_{key.upper()}")}
+    if os.environ.get("TUTTI_BATCH_SIZE"):
+        job_settings["batch_size"] = int(os.environ["TUTTI_BATCH_SIZE"])
+    if job_settings:
+        config["TUTTI_JOB_SETTINGS"] = job_settings
     if os.environ.get("TUTTI_COOKIE_SECURE") is not None:
         config["SESSION_COOKIE_SECURE"] = os.environ["TUTTI_COOKIE_SECURE"].lower() in ("1", "true", "yes")
     return config

@@ -71,7 +71,7 @@ def sweep_once(app, sessions: sessionmaker) -> list[int]:
 
     with sessions() as db:
         release_expired_holds(db)
-        return sweep(db, lambda cid: enqueue_campaign(db, queue, cid), is_pending)
+        return sweep(db, lambda cid, retry: enqueue_campaign(db, queue, cid, retry=retry), is_pending)
 
 
 def side_sessions(app) -> sessionmaker:

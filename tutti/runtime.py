@@ -33,10 +33,15 @@ def configure(engine: Engine, transport_url: str = "outbox", **settings: Any) ->
     _runtime._sessions = sessionmaker(engine, expire_on_commit=False)
 
 
-def configure_from_app(app, engine: Engine) -> None:
-    """Configure jobs from a Flask app's settings (called by worker.py and the tests)."""
+def configure_from_app(app, engine: Engine, **settings: Any) -> None:
+    """Configure jobs from a Flask app's settings (called by worker.py and the tests).
+
+    TUTTI_JOB_SETTINGS (a dict in the app config) may set batch_size, lease_seconds and
+    provider_patience; keyword arguments override it.
+    """
+    merged = {**app.config.get("TUTTI_JOB_SETTINGS", {}), **settings}
     configure(engine, app.config["TUTTI_SMS_TRANSPORT"], redis_url=app.config["REDIS_URL"],
-              queue_name=app.config["TUTTI_QUEUE_NAME"])
+              queue_name=app.config["TUTTI_QUEUE_NAME"], **merged)
 
 
 def session() -> Session:

@@ -42,6 +42,9 @@ from tutti.transports.base import NOT_SENT, OutgoingSms, SendResult, never_left
 
 log = logging.getLogger(__name__)
 LEASE = timedelta(seconds=120)
+# A batch must take far less than the lease: the outbox writes 500 rows in milliseconds, while an
+# SMPP provider taking 10–50 segments a second needs a few seconds for 50 messages.
+BATCH_SIZES = {"outbox": 500, "smpp": 50}
 # A scheduled job may start a little before its time (clocks of web and worker machines differ).
 SCHEDULE_SLACK = timedelta(seconds=60)
 # How long a job waits for an unreachable provider before leaving the campaign to the sweeper.
@@ -58,7 +61,8 @@ def send_campaign(campaign_id: int, batch_size: int | None = None) -> str:
         transport = from_url(runtime.transport_url(), runtime.session_factory())
         try:
             _recover(db, campaign_id, transport)
-            if not _send_all(db, campaign_id, transport, owner, batch_size or runtime.setting("batch_size", 500)):
+            size = batch_size or runtime.setting("batch_size") or BATCH_SIZES.get(transport.name, 100)
+            if not _send_all(db, campaign_id, transport, owner, size):
                 _let_go(db, campaign_id, owner)
                 return "provider unreachable: left for the sweeper"
         finally:
@@ -99,18 +103,23 @@ def _take_lease(db: Session, campaign_id: int, owner: str) -> bool:
                Campaign.status.in_((CAMPAIGN_SCHEDULED, CAMPAIGN_QUEUED, CAMPAIGN_SENDING)),
                Campaign.scheduled_for.is_(None) | (Campaign.scheduled_for <= now + SCHEDULE_SLACK),
                (Campaign.lease_until.is_(None)) | (Campaign.lease_until < now) | (Campaign.lease_owner == owner))
-        .values(status=CAMPAIGN_SENDING, lease_owner=owner, lease_until=now + LEASE,
+        .values(status=CAMPAIGN_SENDING, lease_owner=owner, lease_until=now + _lease(),
                 started_at=func.coalesce(Campaign.started_at, now))
     ).rowcount
     db.commit()
     return taken == 1
 
 
+def _lease() -> timedelta:
+    seconds = runtime.setting("lease_seconds")
+    return timedelta(seconds=seconds) if seconds else LEASE
+
+
 def _renew_lease(db: Session, campaign_id: int, owner: str) -> bool:
     renewed = db.execute(
         update(Campaign)
         .where(Campaign.id == campaign_id, Campaign.lease_owner == owner, Campaign.status == CAMPAIGN_SENDING)
-        .values(lease_until=utcnow() + LEASE)
+        .values(lease_until=utcnow() + _lease())
     ).rowcount
     db.commit()
     return renewed == 1

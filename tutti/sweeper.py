@@ -17,8 +17,8 @@ log = logging.getLogger(__name__)
 GRACE = timedelta(seconds=30)
 
 
-def stranded_campaigns(db: Session) -> list[int]:
-    """Return the ids of campaigns no job will pick up on its own."""
+def stranded_campaigns(db: Session) -> tuple[list[int], list[int]]:
+    """Return the campaigns no job will pick up on its own: (never enqueued, abandoned or overdue)."""
     now = utcnow()
     never_enqueued = select(Campaign.id).where(
         Campaign.status == CAMPAIGN_QUEUED, Campaign.enqueued_at.is_(None), Campaign.created_at < now - GRACE)
@@ -27,16 +27,24 @@ def stranded_campaigns(db: Session) -> list[int]:
     # A scheduled campaign well past its time was lost with a Redis that restarted empty.
     overdue = select(Campaign.id).where(
         Campaign.status == CAMPAIGN_SCHEDULED, Campaign.scheduled_for < now - GRACE * 4)
-    return sorted(set(db.scalars(never_enqueued)) | set(db.scalars(abandoned)) | set(db.scalars(overdue)))
+    lost = set(db.scalars(abandoned)) | set(db.scalars(overdue))
+    return sorted(db.scalars(never_enqueued)), sorted(lost)
 
 
-def sweep(db: Session, enqueue: Callable[[int], bool], is_pending: Callable[[int], bool]) -> list[int]:
-    """Enqueue every stranded campaign whose job is not already waiting; return those enqueued."""
+def sweep(db: Session, enqueue: Callable[[int, bool], bool], is_pending: Callable[[int], bool]) -> list[int]:
+    """Enqueue every stranded campaign; return those enqueued.
+
+    A never-enqueued campaign is skipped while its job waits in the queue. An abandoned one gets a
+    new job (enqueue(id, True)) even if RQ still counts the dead worker's job as started: the
+    campaign's expired lease is the proof no one works on it, and a lease admits one run at a time.
+    """
     handed = []
-    for campaign_id in stranded_campaigns(db):
-        if is_pending(campaign_id):
-            continue
-        if enqueue(campaign_id):
+    never_enqueued, lost = stranded_campaigns(db)
+    for campaign_id in never_enqueued:
+        if not is_pending(campaign_id) and enqueue(campaign_id, False):
+            handed.append(campaign_id)
+    for campaign_id in lost:
+        if enqueue(campaign_id, True):
             handed.append(campaign_id)
     if handed:
         log.warning("re-enqueued stranded campaigns: %s", handed)

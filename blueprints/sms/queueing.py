@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import uuid
 from datetime import datetime
 
 from redis.exceptions import RedisError
@@ -22,9 +23,14 @@ def job_id(campaign_id: int) -> str:
     return f"campaign-{campaign_id}"
 
 
-def enqueue_campaign(db: Session, queue: Queue, campaign_id: int, at: datetime | None = None) -> bool:
-    """Enqueue the campaign's job (at a given time, when scheduled); False when Redis is unreachable."""
-    options = {"job_id": job_id(campaign_id), "job_timeout": JOB_TIMEOUT, "result_ttl": KEEP, "failure_ttl": KEEP}
+def enqueue_campaign(db: Session, queue: Queue, campaign_id: int, at: datetime | None = None,
+                     retry: bool = False) -> bool:
+    """Enqueue the campaign's job (at a given time, when scheduled); False when Redis is unreachable.
+
+    A retry gets a job id of its own, so that it never overwrites the record of an earlier run.
+    """
+    name = f"{job_id(campaign_id)}-retry-{uuid.uuid4().hex[:8]}" if retry else job_id(campaign_id)
+    options = {"job_id": name, "job_timeout": JOB_TIMEOUT, "result_ttl": KEEP, "failure_ttl": KEEP}
     try:
         if at is None:
             queue.enqueue(JOB, campaign_id, **options)
