@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from flask import Flask, Response, g
+from flask_babel import gettext
 
 from blueprints.extensions import login_manager, session
 from blueprints.htmx import add_vary
+from blueprints.i18n import N_
 from tutti.models import Account
 from tutti.params import to_int
 
@@ -39,7 +41,8 @@ def _headers(response: Response) -> Response:
 def init_app(app: Flask) -> None:
     """Wire login and headers into the app."""
     login_manager.login_view = "auth.login"
-    login_manager.login_message = "Veuillez vous connecter pour accéder à cette page."
+    login_manager.login_message = N_("Veuillez vous connecter pour accéder à cette page.")
+    login_manager.localize_callback = gettext  # the message is flashed in the reader's language
     login_manager.login_message_category = "info"
     login_manager.session_protection = "strong"
     app.after_request(_headers)

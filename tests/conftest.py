@@ -9,7 +9,7 @@ import time
 import uuid
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine
 
 from tutti import passwords
 
@@ -65,9 +65,10 @@ def database_url(tmp_path, pg_schema_url) -> str:
     from tutti.schema import metadata
 
     engine = create_engine(pg_schema_url)
+    # DELETE, children first, is many times faster than TRUNCATE on small tables.
     with engine.begin() as connection:
-        names = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables)
-        connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        for table in reversed(metadata.sorted_tables):
+            connection.execute(table.delete())
     engine.dispose()
     return pg_schema_url
 

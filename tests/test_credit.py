@@ -38,7 +38,8 @@ def _campaign(db, structure: Structure) -> Campaign:
 
 
 def _movements(db, structure_id: int) -> int:
-    return db.scalar(select(func.count()).select_from(CreditMovement).where(CreditMovement.structure_id == structure_id))
+    query = select(func.count()).select_from(CreditMovement).where(CreditMovement.structure_id == structure_id)
+    return db.scalar(query)
 
 
 def test_credit_add_raises_balance(db):

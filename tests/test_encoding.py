@@ -159,6 +159,10 @@ def test_parts_count_surrogate_pair_straddling_67_costs_one_more():
     assert parts_count(text) == 3
 
 
+def test_parts_count_crlf_straddling_153_costs_one_more():
+    assert parts_count("a" * 152 + "\r\n" + "a" * 152) == 3
+
+
 def test_split_parts_surrogate_pair_moves_to_next_part():
     assert split_parts("ê" * 66 + "😀" + "ê" * 10)[1].startswith("😀")
 
@@ -310,38 +314,48 @@ AWKWARD = st.sampled_from(
     [*FRENCH_NOT_IN_GSM, "😀", "👍🏽", FLAG, FAMILY, "❤️", "#️⃣", "漢",
      "\u0301", "\u0308", "\u20dd", "\u200d", "\ufe0f", "🏽", "\u00ad", "ą", "ǘ"]
 )
-# A grapheme bigger than a whole part: a base followed by dozens of extending marks.
+# Often bigger than a whole part: a base followed by dozens of extending marks.
 HUGE_GRAPHEME = st.builds(
     lambda base, marks: base + "".join(marks),
     st.sampled_from("aê😀"),
     st.lists(st.sampled_from(["\u0301", "\u0308", "🏽", "\ufe0f"]), min_size=40, max_size=120),
 )
-ANY_CHAR = st.characters(codec="utf-8")
 NEAR_BOUNDARY = st.sampled_from([*range(60, 72), *range(128, 138), *range(148, 162), *range(300, 310)])
 
 gsm_text = st.lists(GSM_CHARS, max_size=480).map("".join)
 mixed_text = st.lists(
-    st.one_of(GSM_CHARS, GSM_CHARS, GSM_CHARS, AWKWARD, ANY_CHAR), max_size=260
+    st.one_of(GSM_CHARS, GSM_CHARS, GSM_CHARS, AWKWARD, st.characters(codec="utf-8")), max_size=260
 ).map("".join)
-# Something awkward (escape pair, surrogate pair, grapheme) right at a part boundary, then more.
-gsm_boundary_text = st.builds(
-    lambda n, token, m, tail: "a" * n + token + "a" * m + tail,
-    st.one_of(st.sampled_from([152, 305]), NEAR_BOUNDARY),
-    st.sampled_from([*GSM7_EXTENSION, "\r\n"]),
-    NEAR_BOUNDARY,
-    gsm_text,
-)
-mixed_boundary_text = st.builds(
-    lambda filler, n, token, m, tail: filler * n + token + filler * m + tail,
+# Something awkward right where a part may end, then more text.
+boundary_text = st.builds(
+    lambda filler, n, token, tail: filler * n + token + tail,
     st.sampled_from(["a", "ê"]),
     NEAR_BOUNDARY,
-    st.one_of(AWKWARD, GSM_CHARS, HUGE_GRAPHEME, st.lists(AWKWARD, max_size=30).map("".join)),
-    NEAR_BOUNDARY,
+    st.one_of(GSM_CHARS, AWKWARD, HUGE_GRAPHEME, st.lists(AWKWARD, max_size=30).map("".join)),
     st.one_of(gsm_text, mixed_text),
 )
-texts = st.one_of(gsm_text, gsm_boundary_text, mixed_text, mixed_boundary_text)
 
-checked = settings(max_examples=300, deadline=None)
+
+def _exact(filler: str, part: int, n: int, token: str, k: int) -> str:
+    """Put token after n fillers, then pad the text to exactly k full parts."""
+    return filler * n + token + filler * (part * k - n - ref.units(token))
+
+
+# An escape pair, CRLF, surrogate pair or grapheme straddling a boundary in a text of
+# exactly k full parts: where ceil(units / part) is one part short.
+exact_text = st.one_of(
+    st.builds(
+        _exact, st.just("a"), st.just(153), st.sampled_from([151, 152, 304, 305]),
+        st.sampled_from([*GSM7_EXTENSION, "\r\n"]), st.sampled_from([2, 3, 4]),
+    ),
+    st.builds(
+        _exact, st.just("ê"), st.just(67), st.sampled_from([*range(56, 67), *range(123, 134)]),
+        st.sampled_from(["😀", FLAG, FAMILY, "e\u0301", "👍🏽"]), st.sampled_from([2, 3, 4]),
+    ),
+)
+texts = st.one_of(gsm_text, mixed_text, boundary_text, exact_text)
+
+checked = settings(max_examples=150, deadline=None)
 
 
 @checked
@@ -356,7 +370,7 @@ def test_units_match_reference(text):
     assert units(text) == ref.units(text)
 
 
-@checked
+@settings(max_examples=400, deadline=None)
 @given(texts)
 def test_split_parts_match_reference(text):
     assert split_parts(text) == ref.parts(text)
@@ -407,8 +421,15 @@ def test_count_agrees_with_full_text(text):
     assert (result.encoding, result.full_units, result.parts) == (
         encoding_of(full), units(full), parts_count(full)
     )
-    assert result.full_units == result.message_units + len(SUFFIX)
-    assert result.units_left == MAX_MESSAGE_UNITS - result.message_units
+
+
+@checked
+@given(texts)
+def test_count_message_units_leave_room_for_suffix(text):
+    result = count(text)
+    assert (result.full_units - len(SUFFIX), MAX_MESSAGE_UNITS - result.units_left) == (
+        result.message_units, result.message_units
+    )
 
 
 @checked

@@ -180,9 +180,13 @@ class Right(Base):
 
 
 class Selection(Base):
-    """A person ticked in an account's person list; the selection lives on the server."""
+    """A person ticked in an account's person list; the selection lives on the server.
+
+    No foreign keys on purpose: « Tous les résultats » inserts tens of thousands of rows at once,
+    and every read joins people of the account's structure, so a stale row is never seen.
+    """
 
     __tablename__ = "selections"
 
-    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True)
-    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), primary_key=True)
+    account_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person_id: Mapped[int] = mapped_column(Integer, primary_key=True)

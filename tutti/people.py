@@ -85,14 +85,15 @@ def page_of_people(
     db: Session, structure_id: int, account_id: int, flt: PersonFilter, number: int, size: int
 ) -> Page:
     """Return one page of matching people, sorted by name, with which of them are selected."""
-    ids = matching_ids(structure_id, flt).subquery()
-    total = db.scalar(select(func.count()).select_from(ids)) or 0
+    matches = matching_ids(structure_id, flt)
+    total = db.scalar(select(func.count()).select_from(matches.subquery())) or 0
     pages = max(1, -(-total // size))
     number = min(max(1, number), pages)
+    # Selecting the people directly (not WHERE id IN …) lets the database walk the sort index and
+    # stop at the page, instead of sorting every match.
     people = list(
         db.scalars(
-            select(Person)
-            .where(Person.id.in_(select(ids.c.id)))
+            matches.with_only_columns(Person)
             .order_by(Person.last_name_key, Person.first_name_key, Person.id)
             .offset((number - 1) * size)
             .limit(size)
@@ -108,8 +109,12 @@ def page_of_people(
 
 
 def selected_count(db: Session, account_id: int) -> int:
-    """Return how many people the account has selected."""
-    return db.scalar(select(func.count()).where(Selection.account_id == account_id)) or 0
+    """Return how many people the account has selected (archived people no longer count)."""
+    return db.scalar(
+        select(func.count()).select_from(Selection)
+        .join(Person, and_(Person.id == Selection.person_id, Person.archived.is_(False)))
+        .where(Selection.account_id == account_id)
+    ) or 0
 
 
 def all_results_selected(db: Session, structure_id: int, account_id: int, flt: PersonFilter) -> bool:
@@ -126,9 +131,10 @@ def set_selected(db: Session, structure_id: int, account_id: int, person_ids: li
     mine = select(Person.id).where(Person.structure_id == structure_id, Person.id.in_(person_ids))
     if selected:
         already = select(Selection.person_id).where(Selection.account_id == account_id)
-        _insert_selection(db, account_id, mine.where(Person.id.not_in(already)))
+        _insert_selection(db, account_id, mine.where(Person.archived.is_(False), Person.id.not_in(already)))
     else:
-        db.execute(delete(Selection).where(Selection.account_id == account_id, Selection.person_id.in_(mine)))
+        db.execute(delete(Selection).where(Selection.account_id == account_id, Selection.person_id.in_(mine)),
+                   execution_options={"synchronize_session": False})
 
 
 def select_all_results(db: Session, structure_id: int, account_id: int, flt: PersonFilter, selected: bool) -> None:
@@ -138,7 +144,8 @@ def select_all_results(db: Session, structure_id: int, account_id: int, flt: Per
         already = select(Selection.person_id).where(Selection.account_id == account_id)
         _insert_selection(db, account_id, ids.where(Person.id.not_in(already)))
     else:
-        db.execute(delete(Selection).where(Selection.account_id == account_id, Selection.person_id.in_(ids)))
+        db.execute(delete(Selection).where(Selection.account_id == account_id, Selection.person_id.in_(ids)),
+                   execution_options={"synchronize_session": False})
 
 
 def _insert_selection(db: Session, account_id: int, person_ids: Select) -> None:
@@ -148,7 +155,8 @@ def _insert_selection(db: Session, account_id: int, person_ids: Select) -> None:
 
 def clear_selection(db: Session, account_id: int) -> None:
     """Untick everyone."""
-    db.execute(delete(Selection).where(Selection.account_id == account_id))
+    db.execute(delete(Selection).where(Selection.account_id == account_id),
+               execution_options={"synchronize_session": False})
 
 
 def selected_people(db: Session, structure_id: int, account_id: int) -> list[Person]:
@@ -157,7 +165,7 @@ def selected_people(db: Session, structure_id: int, account_id: int) -> list[Per
         db.scalars(
             select(Person)
             .join(Selection, and_(Selection.person_id == Person.id, Selection.account_id == account_id))
-            .where(Person.structure_id == structure_id)
+            .where(Person.structure_id == structure_id, Person.archived.is_(False))
             .order_by(Person.last_name_key, Person.first_name_key, Person.id)
             .options(selectinload(Person.tags))
         )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import func, select
@@ -23,9 +25,12 @@ def _login_limit() -> str:
 
 def _safe_next(target: str | None) -> str:
     """Return the page to go to after login, only if it is a local path."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return _home()
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return _home()
+    if any(ch.isspace() or not ch.isprintable() for ch in target):
+        return _home()  # browsers drop tabs and newlines: "/\t/evil.example" would leave the site
+    parts = urlsplit(target)
+    return target if not parts.scheme and not parts.netloc else _home()
 
 
 def _home() -> str:

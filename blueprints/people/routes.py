@@ -124,8 +124,8 @@ def export():
     writer = csv.writer(out, delimiter=";")
     writer.writerow(["Nom", "Prénom", "Sexe", "Tags", "Mobile"])
     for p in rows:
-        writer.writerow([_cell(p.last_name), _cell(p.first_name), p.sexe, ", ".join(_cell(t.name) for t in p.tags),
-                         _cell(p.mobile_raw)])
+        tags = ", ".join(_cell(t.name) for t in p.tags)
+        writer.writerow([_cell(p.last_name), _cell(p.first_name), p.sexe, tags, _cell(p.mobile_raw, phone=True)])
     return Response(
         "\ufeff" + out.getvalue(),
         mimetype="text/csv",
@@ -133,8 +133,8 @@ def export():
     )
 
 
-def _cell(value: str) -> str:
+def _cell(value: str, phone: bool = False) -> str:
     """Neutralise text a spreadsheet would run as a formula (a phone number is left as it is)."""
-    if value[:1] in ("=", "+", "-", "@", "\t", "\r") and not _PHONE_LIKE.fullmatch(value):
+    if value[:1] in ("=", "+", "-", "@", "\t", "\r") and not (phone and _PHONE_LIKE.fullmatch(value)):
         return "'" + value
     return value
