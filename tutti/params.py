@@ -13,7 +13,7 @@ def to_int(raw: object, default: int | None = None) -> int | None:
     str.isdigit() accepts « ² » or Arabic-Indic digits that int() then rejects or reads as another
     number: only 0-9 count here.
     """
-    text = str(raw or "").strip()
+    text = str(raw or "")
     return int(text) if _DIGITS.fullmatch(text) else default
 
 

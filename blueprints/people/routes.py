@@ -7,6 +7,7 @@ import io
 import re
 
 from flask import Response, abort, current_app, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user, login_required
 
 from blueprints import htmx
@@ -24,7 +25,7 @@ _PHONE_LIKE = re.compile(r"\+?[0-9 ().-]+")
 @login_required
 def _require_login() -> None:
     """Every page of the person list needs a logged-in account of a structure."""
-    if current_user.is_operator:
+    if current_user.is_operator and request.endpoint == "people.home":
         return redirect(url_for("operator.index"))
     if current_user.structure_id is None:
         abort(403)
@@ -122,7 +123,7 @@ def export():
     rows = people.selected_people(session(), current_user.structure_id, current_user.id)
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";")
-    writer.writerow(["Nom", "Prénom", "Sexe", "Tags", "Mobile"])
+    writer.writerow([gettext("Nom"), gettext("Prénom"), gettext("Sexe"), gettext("Tags"), gettext("Mobile")])
     for p in rows:
         tags = ", ".join(_cell(t.name) for t in p.tags)
         writer.writerow([_cell(p.last_name), _cell(p.first_name), p.sexe, tags, _cell(p.mobile_raw, phone=True)])
