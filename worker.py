@@ -69,9 +69,22 @@ def sweep_once(app, sessions: sessionmaker) -> list[int]:
             return False
         return job.get_status() in _PENDING
 
+    def enqueue(campaign_id: int, retry: bool) -> bool:
+        # One retry per campaign per lease period, however many workers sweep: the new job needs
+        # that long to take the lease, and would otherwise be joined by a new one every sweep.
+        if retry and not queue.connection.set(f"tutti:swept:{campaign_id}", 1, nx=True, ex=_lease_seconds(app)):
+            return False
+        return enqueue_campaign(db, queue, campaign_id, retry=retry)
+
     with sessions() as db:
         release_expired_holds(db)
-        return sweep(db, lambda cid, retry: enqueue_campaign(db, queue, cid, retry=retry), is_pending)
+        return sweep(db, enqueue, is_pending)
+
+
+def _lease_seconds(app) -> int:
+    from tutti.sending import LEASE
+
+    return int(app.config.get("TUTTI_JOB_SETTINGS", {}).get("lease_seconds") or LEASE.total_seconds()) * 2
 
 
 def side_sessions(app) -> sessionmaker:

@@ -51,7 +51,9 @@ def pg_schema_url():
 
     url = normalise_url(TEST_DATABASE_URL)
     engine = create_engine(url)
-    metadata.drop_all(engine)
+    with engine.begin() as connection:  # drop_all cannot follow a model change; the schema can go whole
+        connection.exec_driver_sql("DROP SCHEMA public CASCADE")
+        connection.exec_driver_sql("CREATE SCHEMA public")
     metadata.create_all(engine)
     engine.dispose()
     yield url
@@ -99,10 +101,8 @@ def app_config(database_url, redis_url) -> dict:
 def app(app_config):
     """Create an app on a fresh database and an empty queue."""
     from app import create_app
-    from blueprints.extensions import db
+    from blueprints.extensions import db, limiter
     from tutti.schema import create_all
-
-    from blueprints.extensions import limiter
 
     app = create_app(app_config)
     with app.app_context():

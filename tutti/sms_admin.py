@@ -9,7 +9,6 @@ import re
 from dataclasses import dataclass
 
 import phonenumbers
-from phonenumbers.geodata.locale import LOCALE_DATA
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
@@ -32,6 +31,9 @@ MAX_CONTACT_CHARS = 2000
 
 def region_name(code: str) -> str:
     """Return a region's French name (« France »), from the data phonenumbers ships."""
+    # Imported here: the geodata weighs ~100 MB and seconds of import, needed only by the settings page.
+    from phonenumbers.geodata.locale import LOCALE_DATA
+
     names = LOCALE_DATA.get(code, {})
     name = names.get("fr") or names.get("en") or code
     if name.startswith("*"):  # the data points to another language's identical spelling

@@ -151,12 +151,20 @@ class SmppTransport:
 
     def _plan(self, batch: list[OutgoingSms]) -> tuple[list[_Message], list[_Part]]:
         messages, heap = [], []
+        cut: dict[str, list[pdu_text.Segment]] = {}  # a campaign's messages share one text: encode it once
         for sms in batch:
+            reference = next(self._refs) & 0xFF
             try:
-                segments = pdu_text.to_segments(sms.text, next(self._refs) & 0xFF)
+                if sms.text not in cut:
+                    cut[sms.text] = pdu_text.to_segments(sms.text, 0)
+                segments = cut[sms.text]
             except ValueError as exc:  # UnicodeError included: one bad text must not sink the batch
                 messages.append(_Message(sms, [], [], f"invalid text: {exc}"))
                 continue
+            if len(segments) > 1:  # each message its own concatenation reference (UDH octet 3)
+                segments = [pdu_text.Segment(s.data_coding, s.esm_class,
+                                             s.short_message[:3] + bytes([reference]) + s.short_message[4:])
+                            for s in segments]
             message = _Message(sms, ["queued"] * len(segments), [None] * len(segments))
             messages.append(message)
             heap += [_Part(0.0, next(self._order), message, i, s) for i, s in enumerate(segments)]
