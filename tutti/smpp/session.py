@@ -187,6 +187,9 @@ class Session:
         if pdu.command == "deliver_sm":
             try:
                 answer = self.on_deliver(pdu)
+            except LookupError as error:  # e.g. a receipt that outran the job's record of its message
+                log.info("deliver_sm not matched yet (%s); asking the SMSC to retry", error)
+                answer = wire.RX_T_APPN
             except Exception:
                 log.exception("deliver_sm handler failed; asking the SMSC to retry")
                 answer = wire.RX_T_APPN

@@ -1,0 +1,144 @@
+"""Kill the worker with SIGKILL (its whole process group) at random points, restart it, and check that
+no phone got two SMS, every phone got one unless its message is recorded as unknown, the credit
+captured is what the SMSC accepted, and the campaign finished once.
+
+CI runs a short form (TUTTI_CRASH_RECIPIENTS=300, 3 kills). The full form:
+TUTTI_CRASH_RECIPIENTS=1000 TUTTI_CRASH_KILLS=6 pytest tests/test_crash.py
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from tutti import credit, recipients
+from tutti.campaigns import create
+from tutti.encoding import count
+from tutti.models import ACCOUNT_PERSONAL, LEVEL_WRITE, MODULE_SMS, Account, Person, Selection, Structure
+from tutti.smpp.simulator import Simulator
+from tutti.sms_models import CAMPAIGN_DONE, MSG_SENT, MSG_UNKNOWN, Campaign, Message
+
+ROOT = Path(__file__).resolve().parent.parent
+RECIPIENTS = int(os.environ.get("TUTTI_CRASH_RECIPIENTS", "300"))
+KILLS = int(os.environ.get("TUTTI_CRASH_KILLS", "3"))
+TEXT = "Concert de Noël samedi à 20h, salle des fêtes."
+
+
+@pytest.fixture
+def simulator():
+    sim = Simulator(port=0, system_id="tutti", password="tutti", receipt_delay=0.3)
+    sim.start()
+    yield sim
+    sim.stop()
+
+
+@pytest.fixture
+def campaign_id(app, db):
+    """A structure of RECIPIENTS people with distinct mobiles, all selected, and one recorded campaign."""
+    structure = Structure(name="Fanfare de Bellevue", sms_option=True, sender_name="BELLEVUE")
+    db.add(structure)
+    db.flush()
+    credit.add(db, structure.id, RECIPIENTS * 2, kind=credit.INITIAL)
+    account = Account(structure_id=structure.id, kind=ACCOUNT_PERSONAL, login="chef", password_hash="x")
+    account.set_level(MODULE_SMS, LEVEL_WRITE)
+    db.add(account)
+    db.flush()
+    people = [Person(structure_id=structure.id, first_name=f"Musicien{i}", last_name="Bellevue",
+                     first_name_key=f"musicien{i}", last_name_key="bellevue", mobile_raw="",
+                     mobile_e164=f"+3361{i:07d}", mobile_kind="mobile") for i in range(RECIPIENTS)]
+    db.add_all(people)
+    db.flush()
+    db.add_all([Selection(account_id=account.id, person_id=p.id) for p in people])
+    db.commit()
+    quote = recipients.quote(db, structure.id, account.id, TEXT)
+    made = create(db, structure, account.id, uuid.uuid4().hex, TEXT, quote, "smpp")
+    from blueprints.sms.queueing import enqueue_campaign
+
+    enqueue_campaign(db, app.extensions["tutti"]["queue"], made.campaign_id)
+    return made.campaign_id
+
+
+def _start_worker(app, port: int, instance: Path) -> subprocess.Popen:
+    env = dict(os.environ, DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"], REDIS_URL=app.config["REDIS_URL"],
+               TUTTI_QUEUE_NAME=app.config["TUTTI_QUEUE_NAME"], SECRET_KEY="test-secret",
+               TUTTI_SMS_TRANSPORT=f"smpp://tutti:tutti@127.0.0.1:{port}?throughput=150&window=10",
+               TUTTI_LEASE_SECONDS="3", TUTTI_SWEEP_SECONDS="1", TUTTI_BATCH_SIZE="20",
+               TUTTI_INSTANCE_PATH=str(instance))
+    log = open(instance / "worker.log", "ab")
+    return subprocess.Popen([sys.executable, "worker.py"], cwd=ROOT, env=env, start_new_session=True,
+                            stdout=log, stderr=subprocess.STDOUT)
+
+
+def _sent(db, campaign_id: int) -> int:
+    db.expire_all()
+    return db.scalar(select(func.count()).where(Message.campaign_id == campaign_id, Message.state != "queued"))
+
+
+def _wait(predicate, timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.1)
+
+
+def _run_with_kills(app, db, simulator, campaign_id: int, instance: Path) -> None:
+    rng = random.Random(int(os.environ.get("TUTTI_CRASH_SEED", str(time.time_ns()))))
+    for kill in range(KILLS):
+        worker = _start_worker(app, simulator.port, instance)
+        already = _sent(db, campaign_id)
+        target = min(RECIPIENTS - 1, already + rng.randint(5, max(6, RECIPIENTS // (KILLS + 1))))
+        _wait(lambda: _sent(db, campaign_id) >= target or worker.poll() is not None, 90, f"kill point {kill}")
+        time.sleep(rng.random() * 0.2)  # land anywhere: mid-batch, between batches, mid-commit
+        os.killpg(worker.pid, signal.SIGKILL)
+        worker.wait(10)
+    worker = _start_worker(app, simulator.port, instance)
+    try:
+        _wait(lambda: db.get(Campaign, campaign_id, populate_existing=True).status == CAMPAIGN_DONE, 120,
+              "the campaign to finish")
+        # Receipts vouch for the unknown messages the SMSC did accept.
+        accepted = {m["to"] for m in simulator.received()}
+        _wait(lambda: not _unvouched(db, campaign_id, accepted), 30, "receipts for unknown messages")
+    finally:
+        os.killpg(worker.pid, signal.SIGTERM)
+        try:
+            worker.wait(30)
+        except subprocess.TimeoutExpired:
+            os.killpg(worker.pid, signal.SIGKILL)
+            raise
+
+
+def _unvouched(db, campaign_id: int, accepted: set[str]) -> list[str]:
+    db.expire_all()
+    unknown = db.scalars(select(Message.phone).where(Message.campaign_id == campaign_id,
+                                                     Message.state == MSG_UNKNOWN))
+    return [phone for phone in unknown if phone in accepted]
+
+
+def test_crash_each_phone_gets_at_most_one_and_credit_matches(app, db, simulator, campaign_id, tmp_path):
+    _run_with_kills(app, db, simulator, campaign_id, tmp_path)
+    db.expire_all()
+    received = Counter(m["to"] for m in simulator.received())
+    assert [phone for phone, times in received.items() if times > 1] == []
+    states = dict(db.execute(select(Message.phone, Message.state).where(Message.campaign_id == campaign_id)).all())
+    missing = [phone for phone, state in states.items() if phone not in received and state != MSG_UNKNOWN]
+    assert missing == []
+    parts = count(TEXT).parts
+    totals = credit.campaign_totals(db, campaign_id)
+    assert totals[credit.CAPTURE] == len(received) * parts
+    held = db.scalar(select(func.count()).where(Message.campaign_id == campaign_id, Message.credit_held.is_(True)))
+    assert totals[credit.RESERVATION] == totals[credit.CAPTURE] + totals[credit.RELEASE] + held * parts
+    campaign = db.get(Campaign, campaign_id)
+    assert campaign.status == CAMPAIGN_DONE and campaign.finished_at is not None
+    assert credit.balance(db, campaign.structure_id) == credit.ledger_balance(db, campaign.structure_id)
+    assert all(state != MSG_SENT or phone in received for phone, state in states.items())
