@@ -5,7 +5,7 @@ VENV := .venv
 PIP := $(VENV)/bin/python -m pip --disable-pip-version-check -q
 PYTEST_ARGS ?=
 
-.PHONY: run test lint
+.PHONY: run test lint translations
 
 run: $(VENV)/.installed
 	$(VENV)/bin/python launcher.py
@@ -15,6 +15,10 @@ test: $(VENV)/.installed-test
 
 lint: $(VENV)/.installed-test
 	$(VENV)/bin/ruff check .
+
+# Extract the texts, update translations/en, write translations/fr and compile both; the .mo files are committed.
+translations: $(VENV)/.installed
+	$(VENV)/bin/python -m blueprints.i18n_catalogue
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)

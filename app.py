@@ -94,11 +94,16 @@ def _init_redis(app: Flask) -> None:
 
 def _init_extensions(app: Flask) -> None:
     """Bind the extensions and the per-app state."""
-    from blueprints import errors, security, ui
-    from blueprints.extensions import csrf, db, limiter, login_manager
+    from blueprints import errors, i18n, security, ui
+    from blueprints.extensions import babel, csrf, db, limiter, login_manager
     from tutti.queue import make_queue
 
     db.init_app(app)
+    # French unless the person picks English with the « Langue » switch; dates in Paris time.
+    babel.init_app(app, default_locale=i18n.DEFAULT_LANGUAGE, default_timezone="Europe/Paris",
+                   default_translation_directories=os.path.join(app.root_path, "translations"),
+                   locale_selector=i18n.select_locale)
+    i18n.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)
@@ -113,12 +118,14 @@ def _init_extensions(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     """Register Tutti's blueprints and the actions they offer on the person list."""
     from blueprints.auth import bp as auth_bp
+    from blueprints.i18n import bp as i18n_bp
     from blueprints.people import bp as people_bp
     from blueprints.people.actions import register_builtin_actions
     from blueprints.sms import bp as sms_bp
     from blueprints.sms import history as sms_history
 
     app.register_blueprint(auth_bp)
+    app.register_blueprint(i18n_bp)
     app.register_blueprint(people_bp)
     app.register_blueprint(sms_bp)
     register_builtin_actions(app)

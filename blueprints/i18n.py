@@ -46,7 +46,7 @@ def NP_(singular: str, plural: str) -> tuple[str, str]:
     return singular, plural
 
 
-class _LazyText(LazyString):
+class LazyText(LazyString):
     """flask_babel's lazy string, escaped when rendered like any text (flask_babel's own `__html__` does not escape)."""
 
     def __html__(self) -> str:
@@ -55,7 +55,7 @@ class _LazyText(LazyString):
 
 def lazy_gettext(string: str, **variables) -> LazyString:
     """Translate when shown, not when defined: for form labels and messages set at class level."""
-    return _LazyText(gettext, string, **variables)
+    return LazyText(gettext, string, **variables)
 
 
 def _safe_target(target: str | None) -> str:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from flask_babel import gettext, ngettext
+from flask_babel import get_translations, gettext
 
 from blueprints.i18n import DEFAULT_LANGUAGE, N_, NP_, current_language
 
@@ -86,26 +86,29 @@ PLURALS_WITH_VALUES = [
 ]
 
 _NUMBERS = {"num", "max", "min"}  # placeholders holding a number, written again the reader's way
-_LABELS = {"module"}  # placeholders holding a label of the domain, translated too
+_DIGITS = r"\d[\d\u00a0]*"
+_LABEL_VALUES = {"module"}  # placeholders holding a label of the domain, translated too
 _SENTENCE_END = re.compile(r"(?<=[.!?]) (?=\S)")
 
 
 def _pattern(msgid: str) -> re.Pattern:
     """Turn a msgid with %(name)s placeholders into a regex that finds the values back in the French text."""
     pieces = re.split(r"%\((\w+)\)s", msgid)
-    return re.compile("".join(re.escape(p) if i % 2 == 0 else f"(?P<{p}>.+?)" for i, p in enumerate(pieces)), re.S)
+    return re.compile("".join(
+        re.escape(p) if i % 2 == 0 else f"(?P<{p}>{_DIGITS if p in _NUMBERS else '.+?'})" for i, p in enumerate(pieces)
+    ), re.S)
 
 
-_PATTERNS = [(_pattern(m), m, None) for m in WITH_VALUES] + [
-    (_pattern(form), singular, plural) for singular, plural in PLURALS_WITH_VALUES for form in (singular, plural)]
+_PATTERNS = [(_pattern(form), singular, plural) for singular, plural in PLURALS_WITH_VALUES
+             for form in (singular, plural)] + [(_pattern(m), m, None) for m in WITH_VALUES]
 
 
 def _value(name: str, value: str) -> str:
     from blueprints.ui import format_number
 
-    if name in _NUMBERS and re.fullmatch(r"\d[\d\u00a0]*", value):
+    if name in _NUMBERS:
         return format_number(int(value.replace("\u00a0", "")))
-    return gettext(value) if name in _LABELS else value
+    return gettext(value) if name in _LABEL_VALUES else value
 
 
 def localise(text: str) -> str:
@@ -121,6 +124,7 @@ def localise(text: str) -> str:
             values = {name: _value(name, value) for name, value in match.groupdict().items()}
             if plural is None:
                 return gettext(singular, **values)
-            return ngettext(singular, plural, int(match["num"].replace("\u00a0", "")), **values)
+            count = int(match["num"].replace("\u00a0", ""))
+            return get_translations().ungettext(singular, plural, count) % values
     sentences = _SENTENCE_END.split(text)  # refusals the domain joined into one text
     return " ".join(localise(s) for s in sentences) if len(sentences) > 1 else text

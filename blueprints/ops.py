@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, jsonify, render_template
+from flask_babel import gettext
 from flask_login import current_user, login_required
 from redis.exceptions import RedisError
 from rq import Worker
@@ -45,10 +46,10 @@ def queues():
     queue = tutti_state()["queue"]
     try:
         figures = {
-            "En attente": queue.count,
-            "En cours": StartedJobRegistry(queue=queue).count,
-            "Programmés": ScheduledJobRegistry(queue=queue).count,
-            "En échec": FailedJobRegistry(queue=queue).count,
+            gettext("En attente"): queue.count,
+            gettext("En cours"): StartedJobRegistry(queue=queue).count,
+            gettext("Programmés"): ScheduledJobRegistry(queue=queue).count,
+            gettext("En échec"): FailedJobRegistry(queue=queue).count,
         }
         failed = FailedJobRegistry(queue=queue).get_job_ids()[:20]
         workers = Worker.all(queue=queue)

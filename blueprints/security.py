@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Flask, Response, g
 from flask_babel import gettext
+from sqlalchemy.orm import joinedload
 
 from blueprints.extensions import login_manager, session
 from blueprints.htmx import add_vary
@@ -24,7 +25,7 @@ def load_account(user_id: str) -> Account | None:
     account_id, version = to_int(account_id), to_int(version)
     if account_id is None or version is None:
         return None
-    account = session().get(Account, account_id)
+    account = session().get(Account, account_id, options=[joinedload(Account.structure)])
     if account is None or not account.active or account.session_version != version:
         return None
     return account
@@ -38,6 +39,10 @@ def _headers(response: Response) -> Response:
     return add_vary(response)
 
 
+def _forget_cached_user() -> None:
+    g.pop("_login_user", None)
+
+
 def init_app(app: Flask) -> None:
     """Wire login and headers into the app."""
     login_manager.login_view = "auth.login"
@@ -48,4 +53,4 @@ def init_app(app: Flask) -> None:
     app.after_request(_headers)
     # Each request loads its account afresh, even when a caller (a test, a script) keeps one app
     # context open across requests: `g` must not carry one request's user into the next.
-    app.before_request(lambda: g.pop("_login_user", None))
+    app.before_request(_forget_cached_user)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user, logout_user
 
 from blueprints import htmx
@@ -10,13 +11,18 @@ from blueprints.admin import bp
 from blueprints.admin.access import structure_admin, structure_member
 from blueprints.admin.forms import ActionForm, CreateAccountForm, DeleteAccountForm, ResetPasswordForm, rights_form
 from blueprints.extensions import limiter, session
+from blueprints.i18n_labels import localise
 from tutti import admin
 from tutti.models import LEVELS, MODULES, Account, Person
 from tutti.passwords import MIN_LENGTH
 from tutti.phones import display
 
-PASSWORD_POLICY = (f"Votre mot de passe doit compter au moins {MIN_LENGTH} caractères, ne pas commencer ni finir par "
-                   "une espace, ne pas contenir votre identifiant, et mêler au moins 4 caractères différents.")
+
+def password_policy() -> str:
+    """Return the password rules shown beside the new password, in the reader's language."""
+    return gettext("Votre mot de passe doit compter au moins %(min)s caractères, ne pas commencer ni finir par une "
+                   "espace, ne pas contenir votre identifiant, et mêler au moins 4 caractères différents.",
+                   min=MIN_LENGTH)
 
 
 def person_or_404(person_id: int) -> Person:
@@ -74,10 +80,11 @@ def create_account(person_id: int):
                                                 current_user)
         token = admin.issue_reset_link(db, current_user.structure_id, account.id, current_user)
     except admin.AdminError as error:
-        form.login.errors = list(getattr(error, "errors", [str(error)]))
+        form.login.errors = [localise(e) for e in getattr(error, "errors", [str(error)])]
         return _answer(person, create_form=form)
-    return _answer(person, notice=f"Compte « {account.login} » créé. Transmettez ce lien à la personne pour "
-                                  "qu'elle choisisse son mot de passe :", link=reset_url(token))
+    return _answer(person, notice=gettext("Compte « %(login)s » créé. Transmettez ce lien à la personne pour "
+                                          "qu'elle choisisse son mot de passe :", login=account.login),
+                   link=reset_url(token))
 
 
 def _account_action(person_id: int, verb, notice: str, form_class=ActionForm, form_key: str = "action_form"):
@@ -87,11 +94,12 @@ def _account_action(person_id: int, verb, notice: str, form_class=ActionForm, fo
         return _answer(person, **{form_key: form})
     account = admin.person_account(db, person.id)
     if account is None:
-        return _answer(person, error=f"{person.first_name} {person.last_name} n'a pas de compte.")
+        return _answer(person, error=gettext("%(first_name)s %(last_name)s n'a pas de compte.",
+                                             first_name=person.first_name, last_name=person.last_name))
     try:
         result = verb(db, account)
     except admin.AdminError as error:
-        return _answer(person, error=str(error))
+        return _answer(person, error=localise(str(error)))
     if isinstance(result, str):  # a one-time token
         return _answer(person, notice=notice, link=reset_url(result))
     return _answer(person, notice=notice)
@@ -103,7 +111,7 @@ def reset_password(person_id: int):
     """Redéfinir le mot de passe: show the administrator a one-time link for the person."""
     return _account_action(person_id, lambda db, a: admin.issue_reset_link(
         db, current_user.structure_id, a.id, current_user),
-        "Transmettez ce lien à la personne : il sert une seule fois, pendant 48 heures.")
+        gettext("Transmettez ce lien à la personne : il sert une seule fois, pendant 48 heures."))
 
 
 @bp.route("/admin/people/<int:person_id>/account/disable", methods=["POST"])
@@ -111,7 +119,7 @@ def reset_password(person_id: int):
 def disable_account(person_id: int):
     """Disable the person's account; its open sessions end at once."""
     return _account_action(person_id, lambda db, a: admin.set_active(
-        db, current_user.structure_id, a.id, False, current_user), "Le compte est désactivé.")
+        db, current_user.structure_id, a.id, False, current_user), gettext("Le compte est désactivé."))
 
 
 @bp.route("/admin/people/<int:person_id>/account/enable", methods=["POST"])
@@ -119,7 +127,7 @@ def disable_account(person_id: int):
 def enable_account(person_id: int):
     """Enable the person's account again."""
     return _account_action(person_id, lambda db, a: admin.set_active(
-        db, current_user.structure_id, a.id, True, current_user), "Le compte est réactivé.")
+        db, current_user.structure_id, a.id, True, current_user), gettext("Le compte est réactivé."))
 
 
 @bp.route("/admin/people/<int:person_id>/account/delete", methods=["POST"])
@@ -127,7 +135,7 @@ def enable_account(person_id: int):
 def delete_account(person_id: int):
     """Delete the person's account, once confirmed."""
     return _account_action(person_id, lambda db, a: admin.delete_account(
-        db, current_user.structure_id, a.id, current_user), "Le compte est supprimé.", DeleteAccountForm,
+        db, current_user.structure_id, a.id, current_user), gettext("Le compte est supprimé."), DeleteAccountForm,
         "delete_form")
 
 
@@ -139,12 +147,13 @@ def rights(person_id: int):
     account = admin.person_account(db, person.id)
     form = rights_form(_levels(account))
     if account is None or not form.validate_on_submit():
-        return _answer(person, rights=form, error=None if account else "Créez d'abord un compte pour cette personne.")
+        return _answer(person, rights=form,
+                       error=None if account else gettext("Créez d'abord un compte pour cette personne."))
     try:
         changes = admin.set_rights(db, current_user.structure_id, account.id, form.levels(), current_user)
     except admin.AdminError as error:
-        return _answer(person, 400, rights=rights_form(_levels(account), formdata=None), error=str(error))
-    return _answer(person, notice="Droits enregistrés." if changes else "Aucun droit n'a changé.")
+        return _answer(person, 400, rights=rights_form(_levels(account), formdata=None), error=localise(str(error)))
+    return _answer(person, notice=gettext("Droits enregistrés.") if changes else gettext("Aucun droit n'a changé."))
 
 
 @bp.route("/reset/<token>", methods=["GET", "POST"])
@@ -154,21 +163,23 @@ def reset(token: str):
     db = session()
     account = admin.reset_link_account(db, token)
     if account is None:
-        return _no_store(render_template("admin/reset_invalid.html"), 404)
+        return _no_store(render_template("admin/reset_invalid.html", message=gettext(
+            "Ce lien a déjà servi, a expiré ou a été remplacé par un plus récent. Demandez un nouveau lien à "
+            "l'administrateur de votre structure.")), 404)
     form = ResetPasswordForm()
     if form.validate_on_submit():
         try:
             admin.consume_reset_link(db, token, form.password.data)
         except admin.PasswordRejected as error:
-            form.password.errors = list(error.errors)
+            form.password.errors = [localise(e) for e in error.errors]
         except admin.AdminError as error:
-            return _no_store(render_template("admin/reset_invalid.html", message=str(error)), 404)
+            return _no_store(render_template("admin/reset_invalid.html", message=localise(str(error))), 404)
         else:
             if current_user.is_authenticated:
                 logout_user()
-            flash("Votre mot de passe est enregistré : connectez-vous avec votre identifiant.", "info")
+            flash(gettext("Votre mot de passe est enregistré : connectez-vous avec votre identifiant."), "info")
             return redirect(url_for("auth.login"))
-    return _no_store(render_template("admin/reset.html", form=form, account=account, policy=PASSWORD_POLICY), 200)
+    return _no_store(render_template("admin/reset.html", form=form, account=account, policy=password_policy()), 200)
 
 
 def _no_store(html: str, status: int):

@@ -5,27 +5,31 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import Response, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user
 
 from blueprints.admin import bp
 from blueprints.admin.access import credit_orderer, structure_admin, structure_member
 from blueprints.admin.forms import ContactForm, CreditOrderForm, SmsSettingsForm
 from blueprints.extensions import session
+from blueprints.i18n import N_
+from blueprints.i18n_labels import localise
 from blueprints.ui import PARIS
 from tutti import admin, credit, pdf, sms_admin
 from tutti.params import page_number
 
 AUDIT_PAGE = 50
-ACTION_LABELS = {
-    "structure.create": "Création de la structure", "account.create": "Création d'un compte personnel",
-    "account.create_admin": "Création du compte administrateur", "account.create_operator": "Création d'un compte "
-    "opérateur", "account.enable": "Réactivation d'un compte", "account.disable": "Désactivation d'un compte",
-    "account.delete": "Suppression d'un compte", "account.reset_link": "Lien de redéfinition du mot de passe",
-    "account.password_set": "Mot de passe redéfini", "rights.set": "Modification des droits",
-    "sms.settings": "Configuration des envois SMS", "sms.option_on": "Option SMS activée",
-    "sms.option_off": "Option SMS désactivée", "credit.order": "Commande de crédit SMS",
-    "credit.approve": "Commande de crédit validée", "credit.reject": "Commande de crédit refusée",
-    "contact.send": "Demande de contact envoyée", "contact.handled": "Demande de contact traitée",
+ACTION_LABELS = {  # translated where the audit log shows them
+    "structure.create": N_("Création de la structure"), "account.create": N_("Création d'un compte personnel"),
+    "account.create_admin": N_("Création du compte administrateur"),
+    "account.create_operator": N_("Création d'un compte opérateur"),
+    "account.enable": N_("Réactivation d'un compte"), "account.disable": N_("Désactivation d'un compte"),
+    "account.delete": N_("Suppression d'un compte"), "account.reset_link": N_("Lien de redéfinition du mot de passe"),
+    "account.password_set": N_("Mot de passe redéfini"), "rights.set": N_("Modification des droits"),
+    "sms.settings": N_("Configuration des envois SMS"), "sms.option_on": N_("Option SMS activée"),
+    "sms.option_off": N_("Option SMS désactivée"), "credit.order": N_("Commande de crédit SMS"),
+    "credit.approve": N_("Commande de crédit validée"), "credit.reject": N_("Commande de crédit refusée"),
+    "contact.send": N_("Demande de contact envoyée"), "contact.handled": N_("Demande de contact traitée"),
 }
 
 
@@ -41,9 +45,9 @@ def sms_settings():
         try:
             changes = sms_admin.configure_sms(session(), structure.id, settings, current_user)
         except admin.AdminError as error:
-            form.form_errors.append(str(error))
+            form.form_errors.append(localise(str(error)))
         else:
-            flash("Configuration enregistrée." if changes else "Rien n'a changé.", "info")
+            flash(gettext("Configuration enregistrée.") if changes else gettext("Rien n'a changé."), "info")
             return redirect(url_for("admin.sms_settings"))
     return render_template("admin/sms_settings.html", form=form, structure=structure)
 
@@ -83,9 +87,9 @@ def contact():
         sms_admin.send_contact_request(session(), current_user.structure_id, current_user, form.subject.data,
                                        form.reply_to.data, form.message.data)
     except admin.AdminError as error:
-        form.form_errors.append(str(error))
+        form.form_errors.append(localise(str(error)))
         return _subscription_page(form)
-    flash("Votre demande est envoyée : l'opérateur de la plateforme vous répondra.", "info")
+    flash(gettext("Votre demande est envoyée : l'opérateur de la plateforme vous répondra."), "info")
     return redirect(url_for("admin.subscription"))
 
 
@@ -99,9 +103,10 @@ def credit_order():
         try:
             order = sms_admin.order_credit(db, structure.id, int(form.pack.data), current_user)
         except admin.AdminError as error:
-            form.form_errors.append(str(error))
+            form.form_errors.append(localise(str(error)))
         else:
-            flash(f"Commande n° {order.id} enregistrée : le crédit sera ajouté dès sa validation.", "info")
+            flash(gettext("Commande n° %(number)s enregistrée : le crédit sera ajouté dès sa validation.",
+                          number=order.id), "info")
             return redirect(url_for("admin.credit_order"))
     return render_template("admin/credit_order.html", form=form, structure=structure, packs=sms_admin.PACKS,
                            balance=credit.balance(db, structure.id),

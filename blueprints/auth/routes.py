@@ -5,6 +5,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import func, select
 
@@ -54,9 +55,10 @@ def login():
             login_user(account)
             return redirect(_safe_next(request.args.get("next")))
         if account and valid:
-            form.form_errors.append("Ce compte est désactivé. Adressez-vous à l'administrateur de votre structure.")
+            form.form_errors.append(gettext("Ce compte est désactivé. Adressez-vous à l'administrateur de votre "
+                                            "structure."))
         else:
-            form.form_errors.append("Identifiant ou mot de passe incorrect.")
+            form.form_errors.append(gettext("Identifiant ou mot de passe incorrect."))
     return render_template("auth/login.html", form=form)
 
 
@@ -66,5 +68,5 @@ def logout():
     """Log out and forget the session."""
     logout_user()
     session.clear()
-    flash("Vous êtes déconnecté.", "info")
+    flash(gettext("Vous êtes déconnecté."), "info")
     return redirect(url_for("auth.login"))

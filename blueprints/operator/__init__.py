@@ -11,6 +11,7 @@ from blueprints.operator import routes  # noqa: E402,F401
 
 def init_app(app: Flask) -> None:
     """Show « Opérateur » in the navigation of operator accounts."""
+    from blueprints.i18n import N_
     from blueprints.ui import NavItem, register_nav
 
-    register_nav(app, NavItem("operator.index", "Opérateur", lambda account: account.is_operator, order=80))
+    register_nav(app, NavItem("operator.index", N_("Opérateur"), lambda account: account.is_operator, order=80))

@@ -6,6 +6,8 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField
 from wtforms.validators import AnyOf
 
+from blueprints.i18n import lazy_gettext as _l
+
 
 class ButtonForm(FlaskForm):
     """A button that changes something."""
@@ -14,4 +16,4 @@ class ButtonForm(FlaskForm):
 class OptionForm(FlaskForm):
     """Turn a structure's SMS option on ("1") or off ("0")."""
 
-    enabled = HiddenField("Option SMS", validators=[AnyOf(["0", "1"], "Valeur invalide pour l'option SMS.")])
+    enabled = HiddenField(_l("Option SMS"), validators=[AnyOf(["0", "1"], _l("Valeur invalide pour l'option SMS."))])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, url_for
+from flask_babel import gettext
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -38,26 +39,31 @@ def set_option(structure_id: int):
     """Turn a structure's SMS option on or off."""
     form = OptionForm()
     if not form.validate_on_submit():
-        return _back("Demande invalide : rien n'a changé.", "error")
+        return _back(gettext("Demande invalide : rien n'a changé."), "error")
     enabled = form.enabled.data == "1"
     try:
         sms_admin.set_sms_option(session(), structure_id, enabled, current_user)
     except admin.NotFound:
         abort(404)
     structure = session().get(Structure, structure_id)
-    return _back(f"Option SMS {'activée' if enabled else 'désactivée'} pour {structure.name}.")
+    if enabled:
+        return _back(gettext("Option SMS activée pour %(structure)s.", structure=structure.name))
+    return _back(gettext("Option SMS désactivée pour %(structure)s.", structure=structure.name))
 
 
 def _decide(order_id: int, approve: bool):
     if not ButtonForm().validate_on_submit():
-        return _back("Demande invalide : rien n'a changé.", "error")
+        return _back(gettext("Demande invalide : rien n'a changé."), "error")
     try:
         decided = sms_admin.decide_order(session(), order_id, approve, current_user)
     except admin.NotFound:
         abort(404)
     if not decided:
-        return _back(f"La commande n° {order_id} a déjà été traitée : rien n'a changé.", "error")
-    return _back(f"Commande n° {order_id} {'validée : crédit ajouté' if approve else 'refusée'}.")
+        return _back(gettext("La commande n° %(number)s a déjà été traitée : rien n'a changé.", number=order_id),
+                     "error")
+    if approve:
+        return _back(gettext("Commande n° %(number)s validée : crédit ajouté.", number=order_id))
+    return _back(gettext("Commande n° %(number)s refusée.", number=order_id))
 
 
 @bp.route("/orders/<int:order_id>/approve", methods=["POST"])
@@ -79,9 +85,9 @@ def reject_order(order_id: int):
 def contact_handled(request_id: int):
     """Mark a contact request as handled."""
     if not ButtonForm().validate_on_submit():
-        return _back("Demande invalide : rien n'a changé.", "error")
+        return _back(gettext("Demande invalide : rien n'a changé."), "error")
     try:
         sms_admin.mark_contact_handled(session(), request_id, current_user)
     except admin.NotFound:
         abort(404)
-    return _back(f"Demande n° {request_id} marquée comme traitée.")
+    return _back(gettext("Demande n° %(number)s marquée comme traitée.", number=request_id))

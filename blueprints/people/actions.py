@@ -7,12 +7,13 @@ from dataclasses import dataclass
 
 from flask import Flask, current_app
 
+from blueprints.i18n import N_
 from tutti.models import Account
 
 
 @dataclass(frozen=True)
 class Action:
-    """One entry of the actions menu.
+    """One entry of the actions menu; its label is French, marked with N_ and translated where it is shown.
 
     An "htmx" action loads its fragment into the panel under the list; a "link" action is a plain link
     (a download, another page).
@@ -40,4 +41,4 @@ def actions_for(account: Account) -> list[Action]:
 
 def register_builtin_actions(app: Flask) -> None:
     """Register the actions the person list itself provides."""
-    register_action(app, Action("export", "Exporter", "people.export", kind="link", order=90))
+    register_action(app, Action("export", N_("Exporter"), "people.export", kind="link", order=90))

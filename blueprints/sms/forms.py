@@ -2,23 +2,46 @@
 
 from __future__ import annotations
 
+from urllib.parse import unquote_to_bytes
+
+from flask import request
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, TextAreaField
 from wtforms.validators import ValidationError
 
+from blueprints.i18n import lazy_gettext as _l
+from blueprints.i18n_labels import localise
 from tutti.campaigns import message_errors
+
+ILLEGIBLE = "Votre message contient des caractères illisibles (�) : retapez-les."
+
+
+def body_undecodable() -> bool:
+    """Say whether a url-encoded POST carried bytes that are not UTF-8.
+
+    Werkzeug keeps such bytes as literal « %E9 » text, which would then be shown and sent as is.
+    """
+    if request.mimetype != "application/x-www-form-urlencoded":
+        return False
+    try:
+        unquote_to_bytes(request.get_data(cache=True)).decode("utf-8")
+    except UnicodeDecodeError:
+        return True
+    return False
 
 
 class ComposeForm(FlaskForm):
     """The message typed in the compose fragment."""
 
-    message = TextAreaField("Saisissez votre message")
+    message = TextAreaField(_l("Saisissez votre message"))
 
     def validate_message(self, field) -> None:
-        """Refuse what cannot be sent, in French."""
+        """Refuse what cannot be sent, in the reader's language."""
         errors = message_errors(field.data or "")
+        if ILLEGIBLE not in errors and body_undecodable():
+            errors = [*errors, ILLEGIBLE]
         if errors:
-            raise ValidationError(" ".join(errors))
+            raise ValidationError(" ".join(localise(e) for e in errors))
 
 
 class SendForm(FlaskForm):

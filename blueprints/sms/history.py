@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from flask import Flask, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from blueprints import htmx
 from blueprints.extensions import session, tutti_state
+from blueprints.i18n import N_
 from blueprints.people.actions import Action, register_action
 from blueprints.sms import bp
 from blueprints.sms.gates import can_read, can_send, read_gate
@@ -94,9 +96,9 @@ def cancel(campaign_id: int):
     _campaign_or_404(campaign_id)
     if campaigns.cancel(session(), current_user.structure_id, campaign_id):
         unschedule(tutti_state()["queue"], campaign_id)
-        flash("L'envoi programmé est annulé ; son crédit vous est rendu.", "info")
+        flash(gettext("L'envoi programmé est annulé ; son crédit vous est rendu."), "info")
     else:
-        flash("Cet envoi a déjà commencé ou n'est plus programmé : il ne peut plus être annulé.", "error")
+        flash(gettext("Cet envoi a déjà commencé ou n'est plus programmé : il ne peut plus être annulé."), "error")
     return redirect(url_for("sms.campaign", campaign_id=campaign_id))
 
 
@@ -130,8 +132,8 @@ def init_app(app: Flask) -> None:
 
     app.add_template_global(may_order_credit)
     # Shown to every account of a structure: one that misses a prerequisite is told which, and how to get it.
-    register_action(app, Action("sms", "Sms", "sms.compose", order=10))
-    register_nav(app, NavItem("sms.history", "Historique des envois", may_read, order=20))
-    register_nav(app, NavItem("sms.outbox", "Boîte d'envoi (simulation)", may_read, order=30))
-    register_nav(app, NavItem("sms.optouts", "Désinscriptions (STOP)", may_read, order=35))
-    register_nav(app, NavItem("sms.credit_page", "Crédit SMS", may_read, order=40))
+    register_action(app, Action("sms", N_("Sms"), "sms.compose", order=10))
+    register_nav(app, NavItem("sms.history", N_("Historique des envois"), may_read, order=20))
+    register_nav(app, NavItem("sms.outbox", N_("Boîte d'envoi (simulation)"), may_read, order=30))
+    register_nav(app, NavItem("sms.optouts", N_("Désinscriptions (STOP)"), may_read, order=35))
+    register_nav(app, NavItem("sms.credit_page", N_("Crédit SMS"), may_read, order=40))

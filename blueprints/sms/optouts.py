@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, url_for
+from flask_babel import gettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
@@ -10,6 +11,7 @@ from wtforms import TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from blueprints.extensions import session
+from blueprints.i18n import lazy_gettext as _l
 from blueprints.sms import bp
 from blueprints.sms.gates import can_read, write_gate
 from tutti.models import Person, utcnow
@@ -21,9 +23,9 @@ class ConsentForm(FlaskForm):
     """Why the opt-out is lifted: the person's consent, recorded."""
 
     reason = TextAreaField(
-        "Consentement de la personne (quand, comment)",
-        validators=[DataRequired("Décrivez le consentement de la personne : c'est obligatoire."),
-                    Length(max=1000, message="1 000 caractères au plus.")],
+        _l("Consentement de la personne (quand, comment)"),
+        validators=[DataRequired(_l("Décrivez le consentement de la personne : c'est obligatoire.")),
+                    Length(max=1000, message=_l("1 000 caractères au plus."))],
     )
 
 
@@ -55,15 +57,15 @@ def lift_optout(optout_id: int):
     db = session()
     optout = db.get(OptOut, optout_id)
     if optout is None or optout.structure_id != current_user.structure_id or not optout.active:
-        flash("Cette désinscription n'existe pas ou a déjà été levée.", "error")
+        flash(gettext("Cette désinscription n'existe pas ou a déjà été levée."), "error")
         return redirect(url_for("sms.optouts"))
     form = ConsentForm()
     if not form.validate_on_submit():
         for error in form.reason.errors:
-            flash(error, "error")
+            flash(str(error), "error")  # a lazy message cannot go into the session
         return redirect(url_for("sms.optouts"))
     optout.active = False
     optout.removed_by_id, optout.removed_at, optout.removal_reason = current_user.id, utcnow(), form.reason.data
     db.commit()
-    flash(f"Le numéro {display(optout.phone)} peut de nouveau recevoir vos SMS.", "info")
+    flash(gettext("Le numéro %(phone)s peut de nouveau recevoir vos SMS.", phone=display(optout.phone)), "info")
     return redirect(url_for("sms.optouts"))

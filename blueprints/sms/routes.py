@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from flask import current_app, render_template, request
+from flask_babel import gettext
 from flask_login import current_user
 
 from blueprints import htmx
 from blueprints.extensions import session, tutti_state
 from blueprints.sms import bp, tokens
 from blueprints.sms.clock import now
-from blueprints.sms.forms import ComposeForm, SendForm
+from blueprints.sms.forms import ComposeForm, SendForm, body_undecodable
 from blueprints.sms.gates import can_send
 from blueprints.sms.history import progress_fragment
 from blueprints.sms.queueing import enqueue_campaign
@@ -39,10 +40,10 @@ def _quote(message: str) -> recipients.Quote:
     return recipients.quote(session(), current_user.structure_id, current_user.id, message)
 
 
-def _recap(message: str, notice: str | None = None):
-    quote = _quote(message)
+def _recap(message: str, notice: str | None = None, quote: recipients.Quote | None = None):
+    quote = quote or _quote(message)
     balance = credit.balance(session(), current_user.structure_id)
-    token = tokens.issue(current_user.id, message, quote.total, len(quote.recipients.numbers))
+    token = tokens.issue(current_user.id, message, quote.total, quote.recipients.numbers)
     form = SendForm(formdata=None, message=message, token=token)
     return _fragment("sms/_recap.html", form=form, quote=quote, balance=balance, notice=notice,
                      full_text=encoding.full_text(message), window=_window())
@@ -91,10 +92,11 @@ def recap():
     form = ComposeForm()
     if not form.validate_on_submit():
         return _compose(form)
-    if not recipients.resolve(session(), current_user.structure_id, current_user.id).selected:
-        form.message.errors = ["Sélectionnez au moins une personne dans la liste avant d'écrire votre SMS."]
+    quote = _quote(form.message.data)
+    if not quote.recipients.selected:
+        form.message.errors = [gettext("Sélectionnez au moins une personne dans la liste avant d'écrire votre SMS.")]
         return _compose(form)
-    return _recap(form.message.data)
+    return _recap(form.message.data, quote=quote)
 
 
 @bp.route("/send", methods=["POST"])
@@ -103,30 +105,31 @@ def send():
     """Envoyer: record the campaign, reserve its credit, enqueue its job, show its progress."""
     form = SendForm()
     message = form.message.data or ""
-    if not form.validate_on_submit() or campaigns.message_errors(message):
-        return _stale("Le formulaire d'envoi est invalide. Validez à nouveau votre message.", message)
+    if not form.validate_on_submit() or campaigns.message_errors(message) or body_undecodable():
+        return _stale(gettext("Le formulaire d'envoi est invalide. Validez à nouveau votre message."), message)
     try:
         shown = tokens.read(form.token.data, current_user.id, message)
     except tokens.StaleRecap:
-        return _stale("Ce récapitulatif a expiré. Validez à nouveau votre message pour l'envoyer.", message)
+        return _stale(gettext("Ce récapitulatif a expiré. Validez à nouveau votre message pour l'envoyer."), message)
     db = session()
     quote = _quote(message)
-    if (quote.total, len(quote.recipients.numbers)) != (shown["c"], shown["r"]):
-        return _recap(message, "La sélection a changé depuis le récapitulatif : vérifiez le nouveau coût avant "
-                               "d'envoyer.")
+    if (quote.total, tokens.recipients_digest(quote.recipients.numbers)) != (shown["c"], shown.get("d")):
+        return _recap(message, gettext("La sélection a changé depuis le récapitulatif : vérifiez le nouveau coût "
+                                       "avant d'envoyer."), quote=quote)
     if not quote.recipients.numbers:
-        return _recap(message, "Aucune des personnes sélectionnées ne peut recevoir ce SMS.")
+        return _recap(message, gettext("Aucune des personnes sélectionnées ne peut recevoir ce SMS."))
     at = None
     if form.schedule.data:
         slot = _window()
         if slot is None or not slot["can_schedule"]:
-            return _recap(message, "L'envoi ne peut pas être programmé maintenant : vérifiez le récapitulatif.")
+            return _recap(message, gettext("L'envoi ne peut pas être programmé maintenant : vérifiez le "
+                                           "récapitulatif."))
         at = slot["next"]
     try:
         created = campaigns.create(db, current_user.structure, current_user.id, shown["n"], message, quote,
                                    kind_of(current_app.config["TUTTI_SMS_TRANSPORT"]), scheduled_for=at)
     except campaigns.InsufficientCredit:
-        return _recap(message, "Votre crédit SMS ne suffit plus pour cet envoi.")
+        return _recap(message, gettext("Votre crédit SMS ne suffit plus pour cet envoi."))
     if created.new:
         enqueue_campaign(db, tutti_state()["queue"], created.campaign_id, at)
     response = current_app.make_response(progress_fragment(created.campaign_id))

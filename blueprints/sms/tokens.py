@@ -19,9 +19,15 @@ def _digest(message: str) -> str:
     return hashlib.sha256(message.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
-def issue(account_id: int, message: str, cost: int, recipients: int) -> str:
+def recipients_digest(numbers) -> str:
+    """Fingerprint the numbers a recap showed: a swapped recipient changes it even at the same cost."""
+    return _digest("\n".join(sorted(numbers)))
+
+
+def issue(account_id: int, message: str, cost: int, numbers) -> str:
     """Sign what the recap showed, with a fresh nonce that becomes the campaign's token."""
-    payload = {"a": account_id, "n": secrets.token_hex(16), "h": _digest(message), "c": cost, "r": recipients}
+    payload = {"a": account_id, "n": secrets.token_hex(16), "h": _digest(message), "c": cost,
+               "d": recipients_digest(numbers)}
     return _serializer().dumps(payload)
 
 
