@@ -51,7 +51,8 @@ def test_literal_escapes_and_replaces_unknown_characters():
 
 
 def test_subscription_form_parses_with_pypdf(document):
-    pypdf = pytest.importorskip("pypdf")
+    import pypdf
+
     reader = pypdf.PdfReader(io.BytesIO(document), strict=True)
     text = reader.pages[0].extract_text()
     assert len(reader.pages) == 1 and NAME in text and "EMSAUBIN" in text
