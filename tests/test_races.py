@@ -8,8 +8,10 @@ import uuid
 import pytest
 from sqlalchemy import create_engine, func, select
 from sqlalchemy.orm import Session
+from sqlalchemy.pool import NullPool
 
 from tutti import campaigns, credit, recipients
+from tutti.db import engine_options
 from tutti.models import ACCOUNT_PERSONAL, LEVEL_WRITE, MODULE_SMS, Account, Person, Selection, Structure
 from tutti.people import fold
 from tutti.sms_models import Campaign, Message
@@ -45,23 +47,28 @@ def crowded(app, db):
 
 
 def _send_all_at_once(url: str, structure_id: int, accounts: list[int]) -> list[str]:
-    engine = create_engine(url, pool_size=SENDERS, max_overflow=0) if url.startswith("postgresql") else \
-        create_engine(url, connect_args={"timeout": 30})
-    barrier = threading.Barrier(len(accounts))
+    # One connection per sender, none shared through a pool that is smaller than the crowd.
+    engine = create_engine(url, poolclass=NullPool, **engine_options(url))
+    barrier = threading.Barrier(len(accounts), timeout=60)
     outcomes: list[str] = []
     lock = threading.Lock()
 
     def press_envoyer(account_id: int) -> None:
-        with Session(engine) as db:
-            structure = db.get(Structure, structure_id)
-            quote = recipients.quote(db, structure_id, account_id, "Répétition avancée à 18h.")
-            barrier.wait()
-            try:
-                campaigns.create(db, structure, account_id, uuid.uuid4().hex, "Répétition avancée à 18h.", quote,
-                                 "outbox")
-                result = "accepted"
-            except campaigns.InsufficientCredit:
-                result = "refused"
+        try:
+            with Session(engine) as db:
+                structure = db.get(Structure, structure_id)
+                quote = recipients.quote(db, structure_id, account_id, "Répétition avancée à 18h.")
+                db.rollback()  # read done: let the 50 start their transactions together
+                barrier.wait()
+                try:
+                    campaigns.create(db, structure, account_id, uuid.uuid4().hex, "Répétition avancée à 18h.",
+                                     quote, "outbox")
+                    result = "accepted"
+                except campaigns.InsufficientCredit:
+                    result = "refused"
+        except Exception as error:  # recorded, so that the test fails with it instead of hanging
+            barrier.abort()
+            result = f"error: {error!r}"
         with lock:
             outcomes.append(result)
 
