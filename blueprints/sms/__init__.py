@@ -5,3 +5,6 @@ from flask import Blueprint
 bp = Blueprint("sms", __name__, url_prefix="/sms")
 
 from blueprints.sms import history, info, optouts, routes  # noqa: E402,F401
+from blueprints.sms.forms import check_body_encoding  # noqa: E402
+
+bp.before_request(check_body_encoding)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import unquote_to_bytes
 
-from flask import request
+from flask import g, request
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, TextAreaField
 from wtforms.validators import ValidationError
@@ -16,18 +16,22 @@ from tutti.campaigns import message_errors
 ILLEGIBLE = "Votre message contient des caractères illisibles (�) : retapez-les."
 
 
-def body_undecodable() -> bool:
-    """Say whether a url-encoded POST carried bytes that are not UTF-8.
+def check_body_encoding() -> None:
+    """Note whether a url-encoded POST carried bytes that are not UTF-8 (before the form is parsed).
 
     Werkzeug keeps such bytes as literal « %E9 » text, which would then be shown and sent as is.
     """
-    if request.mimetype != "application/x-www-form-urlencoded":
-        return False
+    if request.method != "POST" or request.mimetype != "application/x-www-form-urlencoded":
+        return
     try:
         unquote_to_bytes(request.get_data(cache=True)).decode("utf-8")
     except UnicodeDecodeError:
-        return True
-    return False
+        g.sms_body_undecodable = True
+
+
+def body_undecodable() -> bool:
+    """Say whether this request's url-encoded body was not UTF-8."""
+    return g.get("sms_body_undecodable", False)
 
 
 class ComposeForm(FlaskForm):
