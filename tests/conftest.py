@@ -67,10 +67,15 @@ def database_url(tmp_path, pg_schema_url) -> str:
     from tutti.schema import metadata
 
     engine = create_engine(pg_schema_url)
-    # DELETE, children first, is many times faster than TRUNCATE on small tables.
+    # DELETE, children first, is many times faster than TRUNCATE on small tables; ids restart at 1
+    # as they would in a new database.
     with engine.begin() as connection:
         for table in reversed(metadata.sorted_tables):
             connection.execute(table.delete())
+            if "id" in table.c and table.c.id.autoincrement is not False and table.c.id.primary_key:
+                connection.exec_driver_sql(
+                    f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), 1, false) "
+                    f"WHERE pg_get_serial_sequence('{table.name}', 'id') IS NOT NULL")
     engine.dispose()
     return pg_schema_url
 

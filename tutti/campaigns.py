@@ -6,12 +6,13 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import and_, func, insert, literal, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from tutti import credit, encoding
-from tutti.models import Structure, utcnow
+from tutti.models import Person, Selection, Structure, utcnow
+from tutti.phones import KIND_MOBILE
 from tutti.recipients import Quote, message_cost
 from tutti.sms_models import (
     ACCEPTED_STATES,
@@ -22,6 +23,7 @@ from tutti.sms_models import (
     MSG_QUEUED,
     Campaign,
     Message,
+    OptOut,
     message_people,
 )
 
@@ -92,17 +94,42 @@ def create(db: Session, structure: Structure, author_id: int, token: str, messag
     if not credit.reserve(db, structure.id, quote.total, campaign.id):
         db.rollback()
         raise InsufficientCredit(quote.total, credit.balance(db, structure.id))
-    numbers = list(quote.recipients.numbers.items())
-    if numbers:
-        # A plain executemany, then one query for the ids: RETURNING per row costs a statement per
-        # message on SQLite. (campaign, phone) is unique, so phones find their ids.
-        db.execute(insert(Message), [{"campaign_id": campaign.id, "phone": phone, "parts": quote.parts}
-                                     for phone, _ in numbers])
-        ids = dict(db.execute(select(Message.phone, Message.id).where(Message.campaign_id == campaign.id)).all())
-        links = [{"message_id": ids[phone], "person_id": pid} for phone, people in numbers for pid in people]
-        db.execute(insert(message_people), links)
+    if quote.recipients.numbers and not _insert_messages(db, campaign, author_id, quote):
+        db.rollback()
+        raise SelectionChanged()
     db.commit()
     return Created(campaign.id, True)
+
+
+class SelectionChanged(Exception):
+    """The selection changed between the quote and the insert: nothing was recorded."""
+
+
+def _insert_messages(db: Session, campaign: Campaign, account_id: int, quote: Quote) -> bool:
+    """Write one message per distinct deliverable number and its people, in SQL; check it matches the quote.
+
+    The same rules as tutti.recipients.resolve (mobile, valid, not archived, not opted out, one per
+    number), run by the database: 20,000 people cost two statements instead of 40,000 rows through Python.
+    """
+    sid = campaign.structure_id
+    deliverable = (
+        select(Person.id, Person.mobile_e164)
+        .join(Selection, and_(Selection.person_id == Person.id, Selection.account_id == account_id))
+        .where(Person.structure_id == sid, Person.archived.is_(False), Person.mobile_kind == KIND_MOBILE,
+               Person.mobile_e164.is_not(None),
+               Person.mobile_e164.not_in(select(OptOut.phone).where(OptOut.structure_id == sid,
+                                                                     OptOut.active.is_(True))))
+        .subquery()
+    )
+    phones = select(literal(campaign.id), deliverable.c.mobile_e164, literal(quote.parts), literal(MSG_QUEUED),
+                    literal(False)).group_by(deliverable.c.mobile_e164)
+    db.execute(insert(Message).from_select(["campaign_id", "phone", "parts", "state", "credit_held"], phones))
+    links = (select(Message.id, deliverable.c.id)
+             .join(deliverable, deliverable.c.mobile_e164 == Message.phone)
+             .where(Message.campaign_id == campaign.id))
+    db.execute(insert(message_people).from_select(["message_id", "person_id"], links))
+    written = set(db.scalars(select(Message.phone).where(Message.campaign_id == campaign.id)))
+    return written == quote.recipients.numbers.keys()
 
 
 @dataclass(frozen=True)

@@ -130,6 +130,9 @@ def send():
                                    kind_of(current_app.config["TUTTI_SMS_TRANSPORT"]), scheduled_for=at)
     except campaigns.InsufficientCredit:
         return _recap(message, gettext("Votre crédit SMS ne suffit plus pour cet envoi."))
+    except campaigns.SelectionChanged:
+        return _recap(message, gettext("La sélection a changé depuis le récapitulatif : vérifiez le nouveau coût "
+                                       "avant d'envoyer."))
     if created.new:
         enqueue_campaign(db, tutti_state()["queue"], created.campaign_id, at)
     response = current_app.make_response(progress_fragment(created.campaign_id))
