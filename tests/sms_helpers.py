@@ -441,3 +441,30 @@ def make_campaign(db, world: World, login: str = "ecrivain", message: str = "Ré
     db.commit()
     quote = recipients.quote(db, structure.id, account.id, message)
     return campaigns.create(db, structure, account.id, uuid.uuid4().hex, message, quote, "outbox").campaign_id
+
+
+# Fixtures for modules that share one app per module and empty its tables before each test. A module
+# takes them with `from sms_helpers import shared_app_fixtures` and `app, db, shared = shared_app_fixtures()`.
+
+
+def shared_app_fixtures():
+    """Return the (app, db, shared) fixtures of a module that runs on one shared app."""
+    import pytest
+
+    @pytest.fixture(scope="module")
+    def shared(tmp_path_factory, pg_schema_url, redis_url, request):
+        name = request.module.__name__.removeprefix("test_").replace("_", "-")
+        shared = SharedApp.start(tmp_path_factory.mktemp(name), pg_schema_url, redis_url)
+        yield shared
+        shared.stop()
+
+    @pytest.fixture
+    def app(shared):
+        yield from shared.fresh()
+
+    @pytest.fixture
+    def db(shared, app):
+        with shared.session() as session:
+            yield session
+
+    return app, db, shared

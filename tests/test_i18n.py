@@ -10,7 +10,6 @@ from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 from sms_helpers import (
     HX,
-    SharedApp,
     body,
     build_world,
     countdown,
@@ -23,6 +22,7 @@ from sms_helpers import (
     root_id,
     run_worker,
     select_people,
+    shared_app_fixtures,
     text,
 )
 
@@ -32,22 +32,7 @@ from blueprints.i18n import COOKIE
 EN = {"Cookie": f"{COOKIE}=en"}  # for test_request_context; a test client keeps its cookies in its own jar
 
 
-@pytest.fixture(scope="module")
-def shared(tmp_path_factory, pg_schema_url, redis_url):
-    shared = SharedApp.start(tmp_path_factory.mktemp("i18n"), pg_schema_url, redis_url)
-    yield shared
-    shared.stop()
-
-
-@pytest.fixture
-def app(shared):
-    yield from shared.fresh()
-
-
-@pytest.fixture
-def db(shared, app):
-    with shared.session() as session:
-        yield session
+app, db, shared = shared_app_fixtures()
 
 
 @pytest.fixture

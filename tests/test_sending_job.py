@@ -12,7 +12,6 @@ import pytest
 from rq.job import Job
 from sms_helpers import (
     DELIVERABLE,
-    SharedApp,
     add_person,
     body,
     build_world,
@@ -25,6 +24,7 @@ from sms_helpers import (
     root_id,
     run_worker,
     select_people,
+    shared_app_fixtures,
     snapshot,
     text,
 )
@@ -39,22 +39,7 @@ from tutti.transports.base import OutgoingSms, SendResult
 MESSAGE = "Concert annulé ce soir, désolés !"
 
 
-@pytest.fixture(scope="module")
-def shared(tmp_path_factory, pg_schema_url, redis_url):
-    shared = SharedApp.start(tmp_path_factory.mktemp("sms-job"), pg_schema_url, redis_url)
-    yield shared
-    shared.stop()
-
-
-@pytest.fixture
-def app(shared):
-    yield from shared.fresh()
-
-
-@pytest.fixture
-def db(shared, app):
-    with shared.session() as session:
-        yield session
+app, db, shared = shared_app_fixtures()
 
 
 @pytest.fixture

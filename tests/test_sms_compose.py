@@ -8,7 +8,6 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from sms_helpers import (
-    SharedApp,
     body,
     build_world,
     countdown,
@@ -19,6 +18,7 @@ from sms_helpers import (
     recap,
     root_id,
     select_people,
+    shared_app_fixtures,
     text,
     textarea,
     varies_on_htmx,
@@ -27,22 +27,7 @@ from sms_helpers import (
 SELECTED_NUMBERS = 2  # the world's people, all selected, reach two distinct numbers
 
 
-@pytest.fixture(scope="module")
-def shared(tmp_path_factory, pg_schema_url, redis_url):
-    shared = SharedApp.start(tmp_path_factory.mktemp("sms-compose"), pg_schema_url, redis_url)
-    yield shared
-    shared.stop()
-
-
-@pytest.fixture
-def app(shared):
-    yield from shared.fresh()
-
-
-@pytest.fixture
-def db(shared, app):
-    with shared.session() as session:
-        yield session
+app, db, shared = shared_app_fixtures()
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 from flask import url_for
 from sms_helpers import (
-    SharedApp,
     body,
     build_world,
     hx_get,
@@ -13,6 +12,7 @@ from sms_helpers import (
     login,
     make_campaign,
     root_id,
+    shared_app_fixtures,
     snapshot,
     text,
     varies_on_htmx,
@@ -61,22 +61,7 @@ def _link(app, label: str, endpoint: str, args: dict) -> str:
         return f'<a href="{url_for(endpoint, **args)}">{label}</a>'
 
 
-@pytest.fixture(scope="module")
-def shared(tmp_path_factory, pg_schema_url, redis_url):
-    shared = SharedApp.start(tmp_path_factory.mktemp("sms-gates"), pg_schema_url, redis_url)
-    yield shared
-    shared.stop()
-
-
-@pytest.fixture
-def app(shared):
-    yield from shared.fresh()
-
-
-@pytest.fixture
-def db(shared, app):
-    with shared.session() as session:
-        yield session
+app, db, shared = shared_app_fixtures()
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ from sms_helpers import (
     HX,
     PEOPLE,
     REASONS,
-    SharedApp,
     add_person,
     body,
     build_world,
@@ -21,6 +20,7 @@ from sms_helpers import (
     recap,
     root_id,
     select_people,
+    shared_app_fixtures,
     snapshot,
     text,
     textarea,
@@ -34,22 +34,7 @@ NAMES = {key: f"{first} {last}" for key, first, last, _ in PEOPLE}
 EMPTY = "Saisissez votre message : un SMS ne peut pas être vide."
 
 
-@pytest.fixture(scope="module")
-def shared(tmp_path_factory, pg_schema_url, redis_url):
-    shared = SharedApp.start(tmp_path_factory.mktemp("sms-recap"), pg_schema_url, redis_url)
-    yield shared
-    shared.stop()
-
-
-@pytest.fixture
-def app(shared):
-    yield from shared.fresh()
-
-
-@pytest.fixture
-def db(shared, app):
-    with shared.session() as session:
-        yield session
+app, db, shared = shared_app_fixtures()
 
 
 @pytest.fixture

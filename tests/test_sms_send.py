@@ -11,7 +11,6 @@ from rq import Queue
 from sms_helpers import (
     DELIVERABLE,
     HX,
-    SharedApp,
     body,
     build_world,
     drain_credit,
@@ -27,6 +26,7 @@ from sms_helpers import (
     run_worker,
     select_people,
     send,
+    shared_app_fixtures,
     snapshot,
     text,
     varies_on_htmx,
@@ -44,22 +44,7 @@ CHANGED = "La sélection a changé depuis le récapitulatif : vérifiez le nouve
 MESSAGE = "Répétition générale samedi à 14h"
 
 
-@pytest.fixture(scope="module")
-def shared(tmp_path_factory, pg_schema_url, redis_url):
-    shared = SharedApp.start(tmp_path_factory.mktemp("sms-send"), pg_schema_url, redis_url)
-    yield shared
-    shared.stop()
-
-
-@pytest.fixture
-def app(shared):
-    yield from shared.fresh()
-
-
-@pytest.fixture
-def db(shared, app):
-    with shared.session() as session:
-        yield session
+app, db, shared = shared_app_fixtures()
 
 
 @pytest.fixture
