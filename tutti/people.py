@@ -6,8 +6,10 @@ import unicodedata
 from dataclasses import dataclass
 
 from sqlalchemy import Integer, and_, delete, exists, func, insert, literal, select
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.sql import Select
+from sqlalchemy.sql.functions import FunctionElement
 
 from tutti.models import Person, Selection, Tag, person_tags
 from tutti.params import to_int
@@ -48,8 +50,21 @@ class PersonFilter:
         return {k: v for k, v in args.items() if v}
 
 
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+class position_of(FunctionElement):
+    """The 1-based position of a substring, 0 when absent (instr on SQLite, strpos on PostgreSQL)."""
+
+    type = Integer()
+    inherit_cache = True
+
+
+@compiles(position_of)
+def _strpos(element, compiler, **kw) -> str:
+    return f"strpos({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(position_of, "sqlite")
+def _instr(element, compiler, **kw) -> str:
+    return f"instr({compiler.process(element.clauses, **kw)})"
 
 
 def matching_ids(structure_id: int, flt: PersonFilter) -> Select:
@@ -57,9 +72,10 @@ def matching_ids(structure_id: int, flt: PersonFilter) -> Select:
     query = select(Person.id).where(Person.structure_id == structure_id, Person.archived.is_(False))
     if flt.q:
         for word in fold(flt.q).split():
-            pattern = f"%{_escape_like(word)}%"
+            # A plain substring search on the folded keys: no pattern to escape, no case folding to
+            # redo, and several times cheaper than LIKE '%…%' on SQLite.
             query = query.where(
-                Person.last_name_key.like(pattern, escape="\\") | Person.first_name_key.like(pattern, escape="\\")
+                (position_of(Person.last_name_key, word) > 0) | (position_of(Person.first_name_key, word) > 0)
             )
     if flt.tag_id is not None:
         query = query.where(
