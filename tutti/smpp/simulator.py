@@ -320,9 +320,16 @@ def main(argv: list[str] | None = None) -> None:
     print(f"SMPP simulator on {args.host}:{port} (system_id={args.system_id}, cap={args.cap})", flush=True)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    shown = 0
     try:
-        while not stop.wait(10):
-            log.info("stats %s", sim.stats)
+        while not stop.wait(0.5):
+            # Show what each phone received, reassembled, as it arrives.
+            complete = [m for m in sim.received() if m["complete"]]
+            for message in complete[shown:]:
+                coding = "UCS-2" if message["data_coding"] == 8 else "GSM-7"
+                print(f"→ {message['to']} de {message['sender']} [{coding}, {message['parts']} partie(s)] "
+                      f"{message['text']}", flush=True)
+            shown = max(shown, len(complete))
     except KeyboardInterrupt:
         pass
     finally:
