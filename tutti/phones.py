@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import phonenumbers
 from phonenumbers import PhoneNumberType
@@ -38,6 +39,7 @@ def parse_mobile(raw: str | None, region: str = "FR") -> ParsedPhone:
     return ParsedPhone(raw, e164, KIND_LANDLINE)
 
 
+@lru_cache(maxsize=4096)
 def display(e164: str | None, region: str = "FR") -> str:
     """Format an E.164 number the way people of the region write it."""
     if not e164:
