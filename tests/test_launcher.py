@@ -140,7 +140,9 @@ def test_launcher_sigterm_stops_everything_even_a_running_job(launched):
 
 
 def test_launcher_sigint_stops_everything(launched):
-    assert "Tutti tourne sur http://127.0.0.1:" in launched.log.read_text()
+    # The launcher announces itself once its own readiness check sees the web app, which can be a moment
+    # after the test's check did.
+    wait_for(lambda: "Tutti tourne sur http://127.0.0.1:" in launched.log.read_text(), 10, "the ready line")
     assert_stops_cleanly(launched, signal.SIGINT)
 
 
