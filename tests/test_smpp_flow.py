@@ -387,7 +387,9 @@ def test_cut_connection_reconnects_without_resending_and_charges_only_what_was_k
     assert 1 <= len(unknown) <= 10  # the cut one and, at most, the rest of its window
     assert sent <= set(counts)  # every « envoyé » was received
     taken_unanswered = set(counts) - sent
-    assert len(taken_unanswered) == 1 and taken_unanswered <= unknown  # the cut one arrived: it is « inconnu »
+    # The cut one arrived; a reset link can also swallow the answer already on its way for the one before
+    # (TCP drops unread data on a reset). Whatever was taken unanswered is « inconnu », never « envoyé ».
+    assert 1 <= len(taken_unanswered) <= 10 and taken_unanswered <= unknown
     assert len(sent) >= n - 10 and sim.stats["binds"] >= 2  # after a new bind the rest went out
     totals = assert_ledger_matches(db, campaign)
     # Unknown messages are not charged: their credit stays reserved until a receipt vouches or the hold ends.
