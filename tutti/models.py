@@ -69,11 +69,13 @@ class Tag(Base):
     """A label staff put on people (Élève, Professeur, Parent…)."""
 
     __tablename__ = "tags"
-    __table_args__ = (UniqueConstraint("structure_id", "name"),)
+    __table_args__ = (UniqueConstraint("structure_id", "name"), UniqueConstraint("structure_id", "external_id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     structure_id: Mapped[int] = mapped_column(ForeignKey("structures.id"), index=True)
     name: Mapped[str] = mapped_column(String(80))
+    # The host portal's own id for this tag, when the portal pushes its tags through the API.
+    external_id: Mapped[str | None] = mapped_column(String(100))
 
 
 class Person(Base):
@@ -82,6 +84,7 @@ class Person(Base):
     __tablename__ = "people"
     __table_args__ = (
         Index("ix_people_structure_sort", "structure_id", "archived", "last_name_key", "first_name_key", "id"),
+        UniqueConstraint("structure_id", "external_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -97,6 +100,8 @@ class Person(Base):
     # One of tutti.phones' kinds: none, invalid, landline, mobile.
     mobile_kind: Mapped[str] = mapped_column(String(10), default="none")
     archived: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The host portal's own id for this person, when the portal pushes its people through the API.
+    external_id: Mapped[str | None] = mapped_column(String(100))
 
     tags: Mapped[list[Tag]] = relationship(secondary=person_tags, order_by=Tag.name)
 
