@@ -95,10 +95,12 @@ def _init_redis(app: Flask) -> None:
 def _init_extensions(app: Flask) -> None:
     """Bind the extensions and the per-app state."""
     from blueprints import errors, i18n, security, ui
-    from blueprints.extensions import babel, csrf, db, limiter, login_manager
+    from blueprints.extensions import babel, csrf, db, limiter, login_manager, migrate
     from tutti.queue import make_queue
 
     db.init_app(app)
+    # Batch mode: SQLite can only alter a table by copying it, which Alembic's batch operations do.
+    migrate.init_app(app, db, directory=os.path.join(app.root_path, "migrations"), render_as_batch=True)
     # French unless the person picks English with the « Langue » switch; dates in Paris time.
     babel.init_app(app, default_locale=i18n.DEFAULT_LANGUAGE, default_timezone="Europe/Paris",
                    default_translation_directories=os.path.join(app.root_path, "translations"),
