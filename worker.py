@@ -14,6 +14,7 @@ import os
 import signal
 import sys
 import threading
+from datetime import timedelta
 
 from rq import Worker
 from rq.exceptions import NoSuchJobError
@@ -22,6 +23,7 @@ from sqlalchemy import create_engine
 from sqlalchemy.orm import sessionmaker
 
 from app import create_app
+from tutti import redis_conn
 
 log = logging.getLogger("tutti.worker")
 _PENDING = {JobStatus.QUEUED, JobStatus.STARTED, JobStatus.SCHEDULED, JobStatus.DEFERRED}
@@ -54,11 +56,11 @@ def build_worker(app, name: str | None = None) -> Worker:
     return TuttiWorker([state["queue"]], connection=state["redis"], name=name)
 
 
-def sweep_once(app, sessions: sessionmaker) -> list[int]:
+def sweep_once(app, sessions: sessionmaker, grace: float | None = None) -> list[int]:
     """Re-enqueue the campaigns no job will pick up; return their ids."""
     from blueprints.sms.queueing import enqueue_campaign, job_id
     from tutti.deliveries import release_expired_holds
-    from tutti.sweeper import sweep
+    from tutti.sweeper import GRACE, sweep
 
     queue = app.extensions["tutti"]["queue"]
 
@@ -78,7 +80,7 @@ def sweep_once(app, sessions: sessionmaker) -> list[int]:
 
     with sessions() as db:
         release_expired_holds(db)
-        return sweep(db, enqueue, is_pending)
+        return sweep(db, enqueue, is_pending, GRACE if grace is None else timedelta(seconds=grace))
 
 
 def _lease_seconds(app) -> int:
@@ -113,15 +115,18 @@ def start_receiver(app, sessions: sessionmaker):
     return receiver
 
 
-def start_sweeper(app, interval: float) -> threading.Event:
-    """Run the sweeper every `interval` seconds in a daemon thread; set the returned event to stop it."""
+def start_sweeper(app, interval: float, grace: float | None = None) -> threading.Event:
+    """Run the sweeper every `interval` seconds in a daemon thread; set the returned event to stop it.
+
+    `grace`: how old a campaign never enqueued must be before the sweeper enqueues it (default 30 s).
+    """
     sessions = side_sessions(app)
     stop = threading.Event()
 
     def loop() -> None:
         while not stop.wait(interval):
             try:
-                sweep_once(app, sessions)
+                sweep_once(app, sessions, grace)
             except Exception:  # the sweeper must outlive a database or Redis that is briefly away
                 log.exception("sweep failed; trying again in %s s", interval)
 
@@ -140,10 +145,13 @@ def main(argv: list[str]) -> int:
             return 2
         start_receiver(app, side_sessions(app))
         threading.Event().wait()
+    # Started while Redis is away (a reboot, a restart), the worker waits for it instead of dying.
+    redis_conn.wait_until_up(app.extensions["tutti"]["redis"], log)
     worker = build_worker(app)
     burst = "--burst" in argv
     if not burst:
-        start_sweeper(app, float(os.environ.get("TUTTI_SWEEP_SECONDS", "30")))
+        grace = os.environ.get("TUTTI_SWEEP_GRACE_SECONDS")
+        start_sweeper(app, float(os.environ.get("TUTTI_SWEEP_SECONDS", "30")), float(grace) if grace else None)
         if smpp and os.environ.get("TUTTI_RECEIVER", "1") != "0":
             start_receiver(app, side_sessions(app))
     worker.work(with_scheduler=True, burst=burst, logging_level="INFO")

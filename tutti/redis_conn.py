@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import os
+import time
 
 import redis
 
@@ -34,3 +36,16 @@ def limiter_storage_uri(url: str) -> str:
     if url.startswith("unix://"):
         return "redis+unix://" + url[len("unix://") :]
     return url
+
+
+def wait_until_up(connection: redis.Redis, log: logging.Logger, most: float = 5.0) -> None:
+    """Return once Redis answers, trying again with a growing pause (at most `most` seconds) while it is away."""
+    delay = 0.2
+    while True:
+        try:
+            connection.ping()
+            return
+        except (redis.ConnectionError, redis.TimeoutError) as error:
+            log.warning("Redis unreachable (%s); trying again in %.1f s", error, delay)
+            time.sleep(delay)
+            delay = min(delay * 2, most)

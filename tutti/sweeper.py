@@ -17,21 +17,22 @@ log = logging.getLogger(__name__)
 GRACE = timedelta(seconds=30)
 
 
-def stranded_campaigns(db: Session) -> tuple[list[int], list[int]]:
+def stranded_campaigns(db: Session, grace: timedelta = GRACE) -> tuple[list[int], list[int]]:
     """Return the campaigns no job will pick up on its own: (never enqueued, abandoned or overdue)."""
     now = utcnow()
     never_enqueued = select(Campaign.id).where(
-        Campaign.status == CAMPAIGN_QUEUED, Campaign.enqueued_at.is_(None), Campaign.created_at < now - GRACE)
+        Campaign.status == CAMPAIGN_QUEUED, Campaign.enqueued_at.is_(None), Campaign.created_at < now - grace)
     abandoned = select(Campaign.id).where(
         Campaign.status == CAMPAIGN_SENDING, Campaign.lease_until < now)
     # A scheduled campaign well past its time was lost with a Redis that restarted empty.
     overdue = select(Campaign.id).where(
-        Campaign.status == CAMPAIGN_SCHEDULED, Campaign.scheduled_for < now - GRACE * 4)
+        Campaign.status == CAMPAIGN_SCHEDULED, Campaign.scheduled_for < now - grace * 4)
     lost = set(db.scalars(abandoned)) | set(db.scalars(overdue))
     return sorted(db.scalars(never_enqueued)), sorted(lost)
 
 
-def sweep(db: Session, enqueue: Callable[[int, bool], bool], is_pending: Callable[[int], bool]) -> list[int]:
+def sweep(db: Session, enqueue: Callable[[int, bool], bool], is_pending: Callable[[int], bool],
+          grace: timedelta = GRACE) -> list[int]:
     """Enqueue every stranded campaign; return those enqueued.
 
     A never-enqueued campaign is skipped while its job waits in the queue. An abandoned one gets a
@@ -39,7 +40,7 @@ def sweep(db: Session, enqueue: Callable[[int, bool], bool], is_pending: Callabl
     campaign's expired lease is the proof no one works on it, and a lease admits one run at a time.
     """
     handed = []
-    never_enqueued, lost = stranded_campaigns(db)
+    never_enqueued, lost = stranded_campaigns(db, grace)
     for campaign_id in never_enqueued:
         if not is_pending(campaign_id) and enqueue(campaign_id, False):
             handed.append(campaign_id)

@@ -1,0 +1,100 @@
+"""Redis going away: when Envoyer is pressed, and in the middle of a campaign.
+
+Tutti runs as in production: the app under test (its own redis-server, which the test kills and starts
+again empty), `python worker.py` in a process of its own, and the SMPP simulator. Whatever Redis does,
+the campaign is kept in SQL, each number gets one SMS, the campaign finishes once and the credit
+captured is what the SMSC accepted.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from faults_helpers import (
+    RedisServer,
+    WorkerProcess,
+    assert_sent_exactly_once,
+    campaign_row,
+    settled,
+    wait_for,
+)
+from sms_helpers import body, build_world, login, recap, recap_token, root_id, select_people, send, sms_config, text
+from test_smpp_flow import add_people, new_simulator, newest_campaign, received_by, smpp_url
+
+from tutti import credit
+from tutti.sms_models import CAMPAIGN_DONE, CAMPAIGN_QUEUED
+
+TEXT = "Répétition générale samedi à 14h, salle Molière."
+
+
+@pytest.fixture
+def own_redis():
+    server = RedisServer()
+    server.start()
+    yield server
+    server.remove()
+
+
+@pytest.fixture
+def sim():
+    simulator = new_simulator(receipt_delay=0.2)
+    yield simulator
+    simulator.stop()
+
+
+@pytest.fixture
+def app_config(app_config, own_redis, sim):
+    app_config["REDIS_URL"] = own_redis.url
+    app_config["RATELIMIT_STORAGE_URI"] = "memory://"
+    app_config["TUTTI_SMS_TRANSPORT"] = smpp_url(sim.port, "throughput=40&window=10")
+    return sms_config(app_config)
+
+
+@pytest.fixture
+def worker(app, tmp_path):
+    process = WorkerProcess(app, tmp_path, TUTTI_BATCH_SIZE="20")
+    yield process
+    process.stop()
+
+
+def _recap_token(client, message: str) -> str:
+    shown = recap(client, message)
+    assert root_id(body(shown)) == "recap", text(body(shown))
+    return recap_token(body(shown))
+
+
+def test_redis_down_at_envoyer_keeps_campaign_tells_user_and_sends_when_back(app, db, client, own_redis, sim,
+                                                                             worker):
+    world = build_world(db)
+    ids, phones = add_people(db, world.structure_id, 30)
+    select_people(db, world, world.ids() + ids)
+    login(client, "ecrivain")
+    token = _recap_token(client, TEXT)
+    before = credit.balance(db, world.structure_id)
+    own_redis.stop()
+
+    answer = send(client, TEXT, token)
+
+    assert answer.status_code == 200
+    page = body(answer)
+    assert root_id(page) == "progress"
+    assert "Votre envoi est enregistré et son crédit réservé, mais le service d'envoi est momentanément " \
+           "indisponible. Il partira automatiquement dès son retour" in text(page)
+    campaign = newest_campaign(db, world.structure_id)
+    assert campaign.status == CAMPAIGN_QUEUED and campaign.enqueued_at is None
+    assert credit.balance(db, world.structure_id) == before - campaign.cost
+    # The worker, started while Redis is still away, waits for it instead of dying.
+    worker.start()
+    time.sleep(3)
+    assert worker.alive(), worker.log()
+    assert campaign_row(db, campaign.id).status == CAMPAIGN_QUEUED
+
+    own_redis.start()
+
+    wait_for(lambda: campaign_row(db, campaign.id).status == CAMPAIGN_DONE or not worker.alive(), 60,
+             "the sweeper to hand the campaign to the queue and the worker to send it")
+    assert worker.alive(), worker.log()
+    assert settled(db, campaign.id) == campaign.recipients
+    assert_sent_exactly_once(db, campaign.id, received_by(sim), set(phones) | {"+33612345601", "+33755443322"})
+    assert "re-enqueued stranded campaigns" in worker.log()
