@@ -8,3 +8,10 @@ from blueprints.sms import history, info, optouts, routes  # noqa: E402,F401
 from blueprints.sms.forms import check_body_encoding  # noqa: E402
 
 bp.before_request(check_body_encoding)
+
+
+@bp.record_once
+def _install_template_helpers(state) -> None:
+    from blueprints.sms import context
+
+    context.install(state.app)

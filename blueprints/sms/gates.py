@@ -6,15 +6,15 @@ import re
 from functools import wraps
 
 from flask import render_template
-from flask_login import current_user, login_required
 
+from blueprints.extensions import account_required, current_account
 from blueprints.htmx import is_htmx
 from tutti.models import LEVEL_READ, LEVEL_WRITE, MODULE_SMS, Account
 
 SENDER_NAME = re.compile(r"^(?=.*[A-Za-z])[A-Za-z0-9]{3,11}$")
 
-GATE_OPTION, GATE_SETTINGS, GATE_ADMIN, GATE_RIGHTS, GATE_NO_STRUCTURE = (
-    "option", "settings", "admin", "rights", "no_structure")
+GATE_OPTION, GATE_SETTINGS, GATE_ADMIN, GATE_RIGHTS, GATE_NO_STRUCTURE, GATE_NO_ACCOUNT = (
+    "option", "settings", "admin", "rights", "no_structure", "no_account")
 
 
 def sender_name_ok(name: str | None) -> bool:
@@ -22,8 +22,10 @@ def sender_name_ok(name: str | None) -> bool:
     return bool(name) and SENDER_NAME.fullmatch(name) is not None
 
 
-def send_gate(account: Account) -> str | None:
+def send_gate(account: Account | None) -> str | None:
     """Return the first prerequisite the account misses to send an SMS, or None."""
+    if account is None:
+        return GATE_NO_ACCOUNT
     if account.structure is None:
         return GATE_NO_STRUCTURE
     if not account.structure.sms_option:
@@ -37,8 +39,10 @@ def send_gate(account: Account) -> str | None:
     return None
 
 
-def read_gate(account: Account) -> str | None:
+def read_gate(account: Account | None) -> str | None:
     """Return why the account may not read the SMS history, or None."""
+    if account is None:
+        return GATE_NO_ACCOUNT
     if account.structure is None:
         return GATE_NO_STRUCTURE
     if account.level(MODULE_SMS) < LEVEL_READ:
@@ -46,8 +50,10 @@ def read_gate(account: Account) -> str | None:
     return None
 
 
-def write_gate(account: Account) -> str | None:
+def write_gate(account: Account | None) -> str | None:
     """Return why the account may not change the SMS module's data (opt-outs), or None."""
+    if account is None:
+        return GATE_NO_ACCOUNT
     if account.structure is None:
         return GATE_NO_STRUCTURE
     if account.level(MODULE_SMS) < LEVEL_WRITE:
@@ -64,9 +70,9 @@ def refuse(gate: str):
 def _guarded(check):
     def decorator(view):
         @wraps(view)
-        @login_required
+        @account_required
         def wrapper(*args, **kwargs):
-            gate = check(current_user)
+            gate = check(current_account._get_current_object())
             return refuse(gate) if gate else view(*args, **kwargs)
 
         return wrapper

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from flask import Flask, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
-from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from blueprints import htmx
-from blueprints.extensions import session, tutti_state
+from blueprints.extensions import current_account, session, tutti_state
 from blueprints.i18n import N_
 from blueprints.people.actions import Action, register_action
 from blueprints.sms import bp
@@ -27,7 +26,7 @@ PAGE_SIZE = 50
 
 def _campaign_or_404(campaign_id: int) -> Campaign:
     campaign = session().get(Campaign, campaign_id)
-    if campaign is None or campaign.structure_id != current_user.structure_id:
+    if campaign is None or campaign.structure_id != current_account.structure_id:
         abort(404)
     return campaign
 
@@ -55,9 +54,9 @@ def history():
     """List the structure's campaigns, newest first."""
     db = session()
     page = _page()
-    total = db.scalar(select(func.count()).where(Campaign.structure_id == current_user.structure_id)) or 0
+    total = db.scalar(select(func.count()).where(Campaign.structure_id == current_account.structure_id)) or 0
     rows = db.scalars(
-        select(Campaign).where(Campaign.structure_id == current_user.structure_id)
+        select(Campaign).where(Campaign.structure_id == current_account.structure_id)
         .order_by(Campaign.id.desc()).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)
         .options(joinedload(Campaign.author))
     ).all()
@@ -94,12 +93,12 @@ def campaign(campaign_id: int):
 def cancel(campaign_id: int):
     """Cancel a scheduled campaign before it starts; its reservation is given back."""
     _campaign_or_404(campaign_id)
-    if campaigns.cancel(session(), current_user.structure_id, campaign_id):
+    if campaigns.cancel(session(), current_account.structure_id, campaign_id):
         unschedule(tutti_state()["queue"], campaign_id)
         flash(gettext("L'envoi programmé est annulé ; son crédit vous est rendu."), "info")
     else:
         flash(gettext("Cet envoi a déjà commencé ou n'est plus programmé : il ne peut plus être annulé."), "error")
-    return redirect(url_for("sms.campaign", campaign_id=campaign_id))
+    return redirect(url_for(".campaign", campaign_id=campaign_id))
 
 
 @bp.route("/outbox")
@@ -108,9 +107,9 @@ def outbox():
     """Show what each phone would have received from the outbox (nothing left the machine)."""
     db = session()
     page = _page()
-    total = db.scalar(select(func.count()).where(OutboxEntry.structure_id == current_user.structure_id)) or 0
+    total = db.scalar(select(func.count()).where(OutboxEntry.structure_id == current_account.structure_id)) or 0
     rows = db.scalars(
-        select(OutboxEntry).where(OutboxEntry.structure_id == current_user.structure_id)
+        select(OutboxEntry).where(OutboxEntry.structure_id == current_account.structure_id)
         .order_by(OutboxEntry.id.desc()).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)
     ).all()
     return render_template("sms/outbox.html", entries=rows, page=page, display_phone=display,

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from flask import render_template
-from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from blueprints.extensions import session
+from blueprints.extensions import account_required, current_account, session
 from blueprints.sms import bp
 from blueprints.sms.gates import can_read
 from tutti import credit
@@ -20,7 +19,7 @@ LEDGER_ROWS = 200
 def credit_page():
     """Show the balance and the ledger of every movement."""
     db = session()
-    structure = current_user.structure
+    structure = current_account.structure
     movements = db.scalars(
         select(CreditMovement).where(CreditMovement.structure_id == structure.id)
         .order_by(CreditMovement.id.desc()).limit(LEDGER_ROWS)
@@ -41,7 +40,7 @@ def balance_chart(balances: list[int], width: int = 600, height: int = 160) -> d
 
 
 @bp.route("/faq")
-@login_required
+@account_required
 def faq():
     """Explain each prerequisite of sending an SMS."""
     return render_template("sms/faq.html")

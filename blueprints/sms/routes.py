@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from flask import current_app, render_template, request
 from flask_babel import gettext
-from flask_login import current_user
 
 from blueprints import htmx
-from blueprints.extensions import session, tutti_state
+from blueprints.extensions import current_account, session, tutti_state
 from blueprints.sms import bp, tokens
 from blueprints.sms.clock import now
 from blueprints.sms.forms import ComposeForm, SendForm, body_undecodable
@@ -31,19 +30,19 @@ def _compose(form: ComposeForm, status: int = 200):
 
 
 def _low_credit() -> dict | None:
-    structure = current_user.structure
+    structure = current_account.structure
     balance = credit.balance(session(), structure.id)
     return {"balance": balance} if balance < structure.low_credit_threshold else None
 
 
 def _quote(message: str) -> recipients.Quote:
-    return recipients.quote(session(), current_user.structure_id, current_user.id, message)
+    return recipients.quote(session(), current_account.structure_id, current_account.id, message)
 
 
 def _recap(message: str, notice: str | None = None, quote: recipients.Quote | None = None):
     quote = quote or _quote(message)
-    balance = credit.balance(session(), current_user.structure_id)
-    token = tokens.issue(current_user.id, message, quote.total, quote.recipients.numbers)
+    balance = credit.balance(session(), current_account.structure_id)
+    token = tokens.issue(current_account.id, message, quote.total, quote.recipients.numbers)
     form = SendForm(formdata=None, message=message, token=token)
     return _fragment("sms/_recap.html", form=form, quote=quote, balance=balance, notice=notice,
                      full_text=encoding.full_text(message), window=_window())
@@ -54,7 +53,7 @@ def _window() -> dict | None:
     moment = now()
     if window.in_window(moment):
         return None
-    policy = current_user.structure.window_policy
+    policy = current_account.structure.window_policy
     return {"next": window.next_opening(moment), "can_schedule": policy == window.POLICY_SCHEDULE}
 
 
@@ -108,7 +107,7 @@ def send():
     if not form.validate_on_submit() or campaigns.message_errors(message) or body_undecodable():
         return _stale(gettext("Le formulaire d'envoi est invalide. Validez à nouveau votre message."), message)
     try:
-        shown = tokens.read(form.token.data, current_user.id, message)
+        shown = tokens.read(form.token.data, current_account.id, message)
     except tokens.StaleRecap:
         return _stale(gettext("Ce récapitulatif a expiré. Validez à nouveau votre message pour l'envoyer."), message)
     db = session()
@@ -126,7 +125,7 @@ def send():
                                            "récapitulatif."))
         at = slot["next"]
     try:
-        created = campaigns.create(db, current_user.structure, current_user.id, shown["n"], message, quote,
+        created = campaigns.create(db, current_account.structure, current_account.id, shown["n"], message, quote,
                                    kind_of(current_app.config["TUTTI_SMS_TRANSPORT"]), scheduled_for=at)
     except campaigns.InsufficientCredit:
         return _recap(message, gettext("Votre crédit SMS ne suffit plus pour cet envoi."))
