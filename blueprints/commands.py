@@ -2,10 +2,46 @@
 
 from __future__ import annotations
 
+import importlib
+from pathlib import Path
+
 import click
-from flask import Flask
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from flask import Flask, current_app
+from sqlalchemy import MetaData, inspect
 
 from blueprints.extensions import db
+
+# The revision that describes the schema Tutti created before it had migrations.
+FIRST_REVISION = "0001"
+
+
+def model_metadata() -> MetaData:
+    """Return the metadata of every Tutti table: tutti.schema's, and any tutti/*models*.py it does not import yet."""
+    from tutti import schema
+
+    for path in sorted(Path(schema.__file__).parent.glob("*models*.py")):
+        importlib.import_module(f"tutti.{path.stem}")
+    return schema.metadata
+
+
+def prepare_schema() -> str:
+    """Bring the app's database up to the models through the migrations; say what was done."""
+    metadata = model_metadata()
+    config = current_app.extensions["migrate"].migrate.get_config()
+    tables = set(inspect(db.engine).get_table_names())
+    if "alembic_version" in tables or not tables & set(metadata.tables):
+        command.upgrade(config, "head")
+        return "upgraded"
+    # Tables but no revision: a database made by create_all. If it already matches the models, it is at the head;
+    # otherwise it predates the migrations and is at the first revision.
+    with db.engine.connect() as connection:
+        differences = compare_metadata(MigrationContext.configure(connection), metadata)
+    command.stamp(config, "head" if not differences else FIRST_REVISION)
+    command.upgrade(config, "head")
+    return "stamped"
 
 
 def register(app: Flask) -> None:
@@ -13,19 +49,16 @@ def register(app: Flask) -> None:
 
     @app.cli.command("init-db")
     def init_db() -> None:
-        """Create the tables that do not exist yet."""
-        from tutti.schema import create_all
-
-        create_all(db.engine)
+        """Bring the database up to the models (the same as flask db upgrade)."""
+        prepare_schema()
         click.echo("Base de données prête.")
 
     @app.cli.command("seed-demo")
     def seed_demo() -> None:
-        """Fill an empty database with the demo structures and accounts."""
+        """Bring the schema up to date, then fill an empty database with the demo structures and accounts."""
         from tutti.demo import seed_demo as seed
-        from tutti.schema import create_all
 
-        create_all(db.engine)
+        prepare_schema()
         if seed(db.session):
             click.echo("Données de démonstration chargées (mot de passe : tutti-demo).")
         else:

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import importlib
 import logging
 from logging.config import fileConfig
-from pathlib import Path
 
 from alembic import context
 from flask import current_app
@@ -19,12 +17,10 @@ logger = logging.getLogger("alembic.env")
 
 
 def target_metadata():
-    """Return the metadata of every Tutti table: tutti.schema, plus any tutti/*models*.py module."""
-    from tutti import schema
+    """Return the metadata of every Tutti table."""
+    from blueprints.commands import model_metadata
 
-    for path in sorted((Path(schema.__file__).parent).glob("*models*.py")):
-        importlib.import_module(f"tutti.{path.stem}")
-    return schema.metadata
+    return model_metadata()
 
 
 def run_migrations_offline() -> None:

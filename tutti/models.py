@@ -12,6 +12,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    MetaData,
     String,
     Table,
     UniqueConstraint,
@@ -26,6 +27,14 @@ def utcnow() -> datetime:
 
 class Base(DeclarativeBase):
     """The declarative base every Tutti model shares."""
+
+    # Named constraints, so that a migration can drop or alter them (SQLite's batch mode needs the names).
+    metadata = MetaData(naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    })
 
 
 # Rights: modules are lines of the rights grid, levels its columns.
