@@ -16,6 +16,7 @@ import sys
 import threading
 from datetime import timedelta
 
+import redis
 from rq import Worker
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
@@ -145,17 +146,34 @@ def main(argv: list[str]) -> int:
             return 2
         start_receiver(app, side_sessions(app))
         threading.Event().wait()
-    # Started while Redis is away (a reboot, a restart), the worker waits for it instead of dying.
-    redis_conn.wait_until_up(app.extensions["tutti"]["redis"], log)
-    worker = build_worker(app)
     burst = "--burst" in argv
     if not burst:
         grace = os.environ.get("TUTTI_SWEEP_GRACE_SECONDS")
         start_sweeper(app, float(os.environ.get("TUTTI_SWEEP_SECONDS", "30")), float(grace) if grace else None)
         if smpp and os.environ.get("TUTTI_RECEIVER", "1") != "0":
             start_receiver(app, side_sessions(app))
-    worker.work(with_scheduler=True, burst=burst, logging_level="INFO")
+    run_worker(app, burst)
     return 0
+
+
+def run_worker(app, burst: bool = False) -> None:
+    """Run the RQ worker; when Redis goes away under it, wait for Redis and run a new one.
+
+    RQ retries while it waits for a job, but gives up if Redis is away when a job ends. The job's
+    state is in SQL, so the only thing lost with that worker is its record in Redis.
+    """
+    connection = app.extensions["tutti"]["redis"]
+    while True:
+        # Started while Redis is away (a reboot, a restart), the worker waits for it instead of dying.
+        redis_conn.wait_until_up(connection, log)
+        worker = build_worker(app)
+        try:
+            worker.work(with_scheduler=True, burst=burst, logging_level="INFO")
+            return
+        except (redis.ConnectionError, redis.TimeoutError):
+            log.exception("Redis went away under the worker; a new worker starts once it is back")
+            if worker.pubsub_thread is not None:
+                worker.pubsub_thread.stop()
 
 
 if __name__ == "__main__":

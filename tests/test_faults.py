@@ -98,3 +98,38 @@ def test_redis_down_at_envoyer_keeps_campaign_tells_user_and_sends_when_back(app
     assert settled(db, campaign.id) == campaign.recipients
     assert_sent_exactly_once(db, campaign.id, received_by(sim), set(phones) | {"+33612345601", "+33755443322"})
     assert "re-enqueued stranded campaigns" in worker.log()
+
+
+@pytest.mark.parametrize("outage", ["back before the end", "away until the end"])
+def test_redis_restarted_empty_mid_campaign_each_number_once_finished_once(app, db, client, own_redis, sim,
+                                                                           worker, outage):
+    world = build_world(db, sms=1000)
+    ids, phones = add_people(db, world.structure_id, 200)
+    select_people(db, world, ids)
+    login(client, "ecrivain")
+    send(client, TEXT, _recap_token(client, TEXT))
+    campaign = newest_campaign(db, world.structure_id)
+    worker.start()
+    wait_for(lambda: settled(db, campaign.id) >= 40, 60, "the worker to send its first batches")
+
+    own_redis.stop()
+    if outage == "back before the end":
+        time.sleep(2)
+        assert campaign_row(db, campaign.id).status != CAMPAIGN_DONE
+    else:
+        wait_for(lambda: campaign_row(db, campaign.id).status == CAMPAIGN_DONE or not worker.alive(), 90,
+                 "the campaign to finish while Redis is away")
+    own_redis.start()  # empty: the queue, the job and the worker's registration are gone
+
+    wait_for(lambda: campaign_row(db, campaign.id).status == CAMPAIGN_DONE or not worker.alive(), 90,
+             "the campaign to finish")
+    assert_sent_exactly_once(db, campaign.id, received_by(sim), set(phones))
+    # The worker outlived the outage: it takes the next campaign.
+    assert worker.alive(), worker.log()
+    select_people(db, world, world.ids())
+    send(client, TEXT, _recap_token(client, TEXT))
+    second = newest_campaign(db, world.structure_id)
+    assert second.id != campaign.id
+    wait_for(lambda: campaign_row(db, second.id).status == CAMPAIGN_DONE or not worker.alive(), 60,
+             "the worker to send the next campaign")
+    assert worker.alive(), worker.log()
