@@ -142,6 +142,13 @@ def _register_blueprints(app: Flask) -> None:
     operator.init_app(app)
     admin_commands.register(app)
 
+    from blueprints import api, embed
+
+    app.register_blueprint(api.bp)
+    app.register_blueprint(embed.bp)
+    api.init_app(app)
+    embed.init_app(app)
+
 
 def _register_commands(app: Flask) -> None:
     """Add Tutti's commands to the flask command line."""

@@ -32,10 +32,17 @@ def load_account(user_id: str) -> Account | None:
 
 
 def _headers(response: Response) -> Response:
-    response.headers.setdefault("Content-Security-Policy", CSP)
+    # The embedded panel names the origins that may frame it (its structure's allowlist); every other
+    # answer may only be framed by Tutti itself.
+    ancestors = g.get("frame_ancestors")
+    if ancestors is None:
+        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
+    else:
+        response.headers.setdefault("Content-Security-Policy", CSP.replace(
+            "frame-ancestors 'self'", "frame-ancestors " + " ".join(ancestors)))
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")
-    response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
     return add_vary(response)
 
 

@@ -1,0 +1,123 @@
+"""Bearer API keys, the rate limit, and errors as JSON with a French message."""
+
+from __future__ import annotations
+
+from flask import current_app, g, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+from blueprints.api import bp
+from blueprints.extensions import limiter, session
+from tutti import api_keys
+from tutti.api_models import ApiKey
+
+MESSAGES = {
+    400: "Requête invalide.",
+    401: "Clé d'API absente, inconnue ou révoquée : envoyez l'en-tête « Authorization: Bearer <clé> ».",
+    403: "Cette clé ne permet pas cette opération.",
+    404: "Introuvable.",
+    405: "Méthode non permise sur cette adresse.",
+    409: "Conflit avec une autre modification : renvoyez la requête.",
+    413: "Requête trop volumineuse.",
+    415: "Envoyez du JSON (« Content-Type: application/json »).",
+    422: "Données invalides.",
+    429: "Trop de requêtes en peu de temps : patientez avant de réessayer.",
+    500: "Erreur inattendue : rien n'a été modifié. Réessayez dans un instant.",
+}
+CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
+         409: "conflict", 413: "too_large", 415: "unsupported_media_type", 422: "invalid", 429: "rate_limited",
+         500: "server_error"}
+
+
+class ApiError(Exception):
+    """An answer other than success, with a French message and, for invalid items, the problem of each."""
+
+    def __init__(self, status: int, message: str | None = None, problems: list[dict] | None = None):
+        super().__init__(message or MESSAGES.get(status, ""))
+        self.status, self.message, self.problems = status, message or MESSAGES.get(status, ""), problems
+
+
+def error_response(status: int, message: str | None = None, problems: list[dict] | None = None):
+    """Return a JSON error: {"error": {"code", "message", "problems"?}} with its status."""
+    error: dict = {"code": CODES.get(status, "error"), "message": message or MESSAGES.get(status, MESSAGES[400])}
+    if problems:
+        error["problems"] = problems
+    response = jsonify({"error": error})
+    response.status_code = status
+    if status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="tutti"'
+    return response
+
+
+def presented_key() -> str:
+    """Return the key in the Authorization header, or an empty string."""
+    scheme, _, key = request.headers.get("Authorization", "").partition(" ")
+    return key.strip() if scheme.lower() == "bearer" else ""
+
+
+def _limit_key() -> str:
+    prefix = api_keys.parse_prefix(presented_key())
+    return f"api-key:{prefix}" if prefix else f"api-ip:{request.remote_addr}"
+
+
+def _api_limit() -> str:
+    return current_app.config["TUTTI_API_LIMIT"]
+
+
+limiter.limit(_api_limit, key_func=_limit_key)(bp)
+
+
+@bp.before_request
+def authenticate():
+    """Find the structure's key; nothing else of the API runs without one."""
+    key = api_keys.authenticate(session(), presented_key())
+    if key is None:
+        return error_response(401)
+    g.api_key_id, g.api_structure_id = key.id, key.structure_id
+    return None
+
+
+def current_key() -> ApiKey:
+    """Return the key of this request."""
+    return session().get(ApiKey, g.api_key_id)
+
+
+def structure_id() -> int:
+    """Return the structure this request's key belongs to: every read and write is scoped to it."""
+    return g.api_structure_id
+
+
+def json_body() -> object:
+    """Return the request's JSON, or raise ApiError (415, 400) when there is none or it does not parse."""
+    if not request.is_json:
+        raise ApiError(415)
+    data = request.get_json(silent=True)
+    if data is None:
+        raise ApiError(400, "Le corps de la requête n'est pas du JSON valide (UTF-8).")
+    return data
+
+
+@bp.errorhandler(ApiError)
+def api_error(error: ApiError):
+    """Answer an ApiError as JSON."""
+    return error_response(error.status, error.message, error.problems)
+
+
+@bp.errorhandler(HTTPException)
+def http_error(error: HTTPException):
+    """Answer HTTP errors (404, 405, 413, 429…) as JSON."""
+    return error_response(error.code or 500)
+
+
+@bp.errorhandler(Exception)
+def unexpected(error: Exception):
+    """Answer anything unexpected as a JSON 500, logged."""
+    current_app.logger.exception("unexpected API error")
+    session().rollback()
+    return error_response(500)
+
+
+@bp.route("/", defaults={"rest": ""}, methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
+@bp.route("/<path:rest>", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
+def unknown(rest: str):
+    """Answer an address the API does not have with a JSON 404."""
+    return error_response(404, "Adresse inconnue de l'API.")

@@ -1,0 +1,261 @@
+"""People and tags pushed by a host portal, found by the portal's own ids (`external_id`), scoped to one structure.
+
+Each batch is checked whole before anything is written: one bad item refuses the batch, with a French message
+per item, and nothing is half-written. Numbers are read exactly as the app reads them (`tutti.phones`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, selectinload
+
+from tutti.models import Person, Structure, Tag
+from tutti.people import fold
+from tutti.phones import MAX_RAW_LENGTH, parse_mobile
+
+MAX_BATCH = 1000
+MAX_EXTERNAL_ID = 100
+PERSON_FIELDS = {"external_id", "first_name", "last_name", "mobile", "sexe", "archived", "tags"}
+TAG_FIELDS = {"external_id", "name"}
+
+
+@dataclass
+class Problem:
+    """What is wrong with one item of a batch, in French."""
+
+    index: int
+    field: str
+    message: str
+
+    def as_dict(self) -> dict:
+        """Return the problem as the API shows it."""
+        return {"index": self.index, "field": self.field, "message": self.message}
+
+
+class SyncRefused(Exception):
+    """The batch was refused; `problems` says why, item by item, and nothing was written."""
+
+    def __init__(self, problems: list[Problem], status: int = 422):
+        super().__init__("; ".join(p.message for p in problems))
+        self.problems = problems
+        self.status = status
+
+
+@dataclass
+class Outcome:
+    """What a batch did: one row per item, in the order given."""
+
+    items: list[dict] = field(default_factory=list)
+
+    @property
+    def created(self) -> int:
+        """Count the rows the batch created."""
+        return sum(1 for item in self.items if item["created"])
+
+
+def external_id(value: object) -> str | None:
+    """Return a portal's id as text (1 to 100 printable characters), or None when it is not one."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    if not isinstance(value, str):
+        return None
+    value = value.strip()
+    if not 1 <= len(value) <= MAX_EXTERNAL_ID or not value.isprintable():
+        return None
+    return value
+
+
+def _text(item: dict, name: str, index: int, problems: list[Problem], limit: int, label: str) -> str | None:
+    value = item.get(name)
+    if not isinstance(value, str) or not value.strip() or len(value.strip()) > limit or not value.isprintable():
+        problems.append(Problem(index, name, f"{label} est obligatoire ({limit} caractères au plus)."))
+        return None
+    return value.strip()
+
+
+def _check_items(items: object, allowed: set[str], what: str) -> list[dict]:
+    if not isinstance(items, list) or not items:
+        raise SyncRefused([Problem(0, what, "Envoyez une liste non vide d'éléments.")], 400)
+    if len(items) > MAX_BATCH:
+        raise SyncRefused([Problem(0, what, f"Au plus {MAX_BATCH} éléments par envoi.")], 413)
+    problems: list[Problem] = []
+    seen: set[str] = set()
+    for index, item in enumerate(items):
+        if not isinstance(item, dict):
+            problems.append(Problem(index, "", "Chaque élément est un objet JSON."))
+            continue
+        unknown = sorted(set(item) - allowed)
+        if unknown:
+            problems.append(Problem(index, unknown[0], f"Champ inconnu : « {unknown[0]} »."))
+        external = external_id(item.get("external_id"))
+        if external is None:
+            problems.append(Problem(index, "external_id", f"L'identifiant externe est obligatoire "
+                                                          f"({MAX_EXTERNAL_ID} caractères au plus)."))
+        elif external in seen:
+            problems.append(Problem(index, "external_id", f"L'identifiant externe « {external} » figure deux fois."))
+        else:
+            seen.add(external)
+    if problems:
+        raise SyncRefused(problems)
+    return items  # type: ignore[return-value]
+
+
+def upsert_tags(db: Session, structure_id: int, items: object) -> Outcome:
+    """Create or rename the structure's tags by their external ids."""
+    items = _check_items(items, TAG_FIELDS, "tags")
+    problems: list[Problem] = []
+    names = {}
+    for index, item in enumerate(items):
+        name = _text(item, "name", index, problems, 80, "Le nom du tag")
+        if name is not None:
+            names[index] = " ".join(name.split())
+    if problems:
+        raise SyncRefused(problems)
+    existing = {t.external_id: t for t in db.scalars(select(Tag).where(Tag.structure_id == structure_id))
+                if t.external_id is not None}
+    by_name = {t.name.casefold(): t for t in db.scalars(select(Tag).where(Tag.structure_id == structure_id))}
+    outcome = Outcome()
+    for index, item in enumerate(items):
+        external, name = external_id(item["external_id"]), names[index]
+        tag = existing.get(external)
+        clash = by_name.get(name.casefold())
+        created = False
+        if tag is None and clash is not None and clash.external_id is None:
+            tag = clash  # a tag made in Tutti under the same name becomes the portal's
+        elif clash is not None and clash is not tag:
+            problems.append(Problem(index, "name", f"Un autre tag s'appelle déjà « {clash.name} »."))
+            continue
+        if tag is None:
+            tag, created = Tag(structure_id=structure_id, name=name, external_id=external), True
+            db.add(tag)
+        else:
+            by_name.pop(tag.name.casefold(), None)
+        tag.name, tag.external_id = name, external
+        by_name[name.casefold()] = existing[external] = tag
+        outcome.items.append({"external_id": external, "tag": tag, "created": created})
+    _commit(db, problems)
+    for item in outcome.items:
+        tag = item.pop("tag")
+        item.update(id=tag.id, name=tag.name)
+    return outcome
+
+
+def _commit(db: Session, problems: list[Problem]) -> None:
+    if problems:
+        db.rollback()
+        raise SyncRefused(problems)
+    try:
+        db.commit()
+    except IntegrityError as error:
+        db.rollback()
+        raise SyncRefused([Problem(0, "external_id", "Un autre envoi a modifié les mêmes éléments au même "
+                                                     "moment : renvoyez celui-ci.")], 409) from error
+
+
+def _person_values(item: dict, index: int, problems: list[Problem], partial: bool) -> dict:
+    values: dict = {}
+    for name, label in (("first_name", "Le prénom"), ("last_name", "Le nom")):
+        if name in item or not partial:
+            values[name] = _text(item, name, index, problems, 100, label)
+    if "mobile" in item:
+        mobile = item["mobile"]
+        if mobile is None:
+            mobile = ""
+        if not isinstance(mobile, str) or len(mobile.strip()) > MAX_RAW_LENGTH:
+            problems.append(Problem(index, "mobile", f"Le mobile est un texte de {MAX_RAW_LENGTH} caractères au "
+                                                     f"plus (ou vide)."))
+        else:
+            values["mobile"] = mobile
+    if "sexe" in item:
+        sexe = item["sexe"] if item["sexe"] is not None else ""
+        if sexe not in ("", "F", "M"):
+            problems.append(Problem(index, "sexe", "Le sexe est « F », « M » ou laissé vide."))
+        values["sexe"] = sexe
+    if "archived" in item:
+        if not isinstance(item["archived"], bool):
+            problems.append(Problem(index, "archived", "« archived » vaut true ou false."))
+        values["archived"] = item["archived"]
+    if "tags" in item:
+        tags = item["tags"]
+        ids = [external_id(t) for t in tags] if isinstance(tags, list) else [None]
+        if None in ids:
+            problems.append(Problem(index, "tags", "« tags » est une liste d'identifiants externes de tags."))
+        values["tags"] = ids
+    return values
+
+
+def upsert_people(db: Session, structure_id: int, items: object) -> Outcome:
+    """Create or update the structure's people by their external ids; the batch is written whole or not at all."""
+    items = _check_items(items, PERSON_FIELDS, "people")
+    structure = db.get(Structure, structure_id)
+    externals = [external_id(item["external_id"]) for item in items]
+    existing = {p.external_id: p for p in db.scalars(
+        select(Person).where(Person.structure_id == structure_id, Person.external_id.in_(externals))
+        .options(selectinload(Person.tags)))}
+    tags = {t.external_id: t for t in db.scalars(select(Tag).where(Tag.structure_id == structure_id))
+            if t.external_id is not None}
+    problems: list[Problem] = []
+    planned = []
+    for index, item in enumerate(items):
+        values = _person_values(item, index, problems, partial=externals[index] in existing)
+        unknown = [t for t in values.get("tags", []) if t is not None and t not in tags]
+        if unknown:
+            problems.append(Problem(index, "tags", f"Tag inconnu : « {unknown[0]} » (envoyez d'abord les tags)."))
+        planned.append(values)
+    if problems:
+        raise SyncRefused(problems)
+    outcome = Outcome()
+    for external, values in zip(externals, planned, strict=True):
+        person = existing.get(external)
+        created = person is None
+        if created:
+            person = Person(structure_id=structure_id, external_id=external, sexe="", archived=False, tags=[])
+            values.setdefault("mobile", "")
+            db.add(person)
+        _apply(person, values, structure.phone_region, tags)
+        outcome.items.append({"external_id": external, "person": person, "created": created})
+    _commit(db, [])
+    for item in outcome.items:
+        person = item.pop("person")
+        item.update(id=person.id, mobile_kind=person.mobile_kind, archived=person.archived)
+    return outcome
+
+
+def _apply(person: Person, values: dict, region: str, tags: dict[str, Tag]) -> None:
+    if values.get("first_name"):
+        person.first_name, person.first_name_key = values["first_name"], fold(values["first_name"])
+    if values.get("last_name"):
+        person.last_name, person.last_name_key = values["last_name"], fold(values["last_name"])
+    if "mobile" in values:
+        phone = parse_mobile(values["mobile"], region)
+        person.mobile_raw, person.mobile_e164, person.mobile_kind = phone.raw, phone.e164, phone.kind
+    if "sexe" in values:
+        person.sexe = values["sexe"]
+    if "archived" in values:
+        person.archived = values["archived"]
+    if "tags" in values:
+        person.tags = [tags[t] for t in dict.fromkeys(values["tags"])]
+
+
+def person_by_external_id(db: Session, structure_id: int, external_id: str) -> Person | None:
+    """Return the structure's person with this external id, or None."""
+    return db.scalar(select(Person).where(Person.structure_id == structure_id, Person.external_id == external_id)
+                     .options(selectinload(Person.tags)))
+
+
+def people_ids(db: Session, structure_id: int, externals: list[str]) -> tuple[list[int], list[str]]:
+    """Return the ids of the structure's people with these external ids, and the external ids not found."""
+    found = dict(db.execute(select(Person.external_id, Person.id).where(
+        Person.structure_id == structure_id, Person.external_id.in_(externals))).all())
+    return [found[e] for e in externals if e in found], [e for e in externals if e not in found]
+
+
+def person_as_dict(person: Person) -> dict:
+    """Return a person as the API shows it."""
+    return {"id": person.id, "external_id": person.external_id, "first_name": person.first_name,
+            "last_name": person.last_name, "mobile": person.mobile_raw, "mobile_e164": person.mobile_e164,
+            "mobile_kind": person.mobile_kind, "sexe": person.sexe, "archived": person.archived,
+            "tags": [t.external_id for t in person.tags if t.external_id is not None]}
