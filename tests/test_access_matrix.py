@@ -64,6 +64,7 @@ class Route:
     writes: tuple[str, ...] = ()  # roles whose request may change the database (only their own structure's rows)
     hx: bool = False  # sent as htmx sends it
     by_link: bool = False  # the school's one-time link acts for its owner, whoever follows it
+    csrf: bool = True  # False only where no session cookie authenticates the request (an API key does)
 
     @property
     def id(self) -> str:
