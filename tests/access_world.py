@@ -7,6 +7,7 @@ structure, and selections that reach across structures (no foreign key stops a s
 
 from __future__ import annotations
 
+import re
 import uuid
 from dataclasses import dataclass, field
 
@@ -128,6 +129,32 @@ def structure_rows(snapshot: dict[str, list[tuple]], structure_id: int) -> dict[
 def row_count(db: Session, table_name: str) -> int:
     """Count the rows of a table."""
     return db.scalar(select(func.count()).select_from(metadata.tables[table_name]))
+
+
+REFERRER_POLICIES = {"no-referrer", "same-origin", "strict-origin", "strict-origin-when-cross-origin"}
+INLINE_SCRIPT = re.compile(r"<script\b(?![^>]*\bsrc=)[^>]*>|\son[a-z]+\s*=|javascript:|\bhx-on", re.I)
+
+
+def header_problems(response) -> list[str]:
+    """Return what the answer misses of the security headers every answer carries (empty: nothing)."""
+    csp = response.headers.get("Content-Security-Policy", "")
+    directives = {parts[0]: parts[1:] for parts in (d.split() for d in csp.split(";")) if parts}
+    problems = []
+    scripts = directives.get("script-src", directives.get("default-src"))
+    if scripts is None or {"'unsafe-inline'", "'unsafe-eval'", "*", "data:", "http:", "https:"} & set(scripts):
+        problems.append(f"script-src allows inline or foreign script: {scripts}")
+    if "frame-ancestors" not in directives or "object-src" not in directives and "default-src" not in directives:
+        problems.append(f"CSP lacks frame-ancestors or object-src: {csp!r}")
+    if response.headers.get("X-Content-Type-Options") != "nosniff":
+        problems.append("no X-Content-Type-Options: nosniff")
+    if response.headers.get("Referrer-Policy") not in REFERRER_POLICIES:
+        problems.append(f"Referrer-Policy {response.headers.get('Referrer-Policy')!r}")
+    return problems
+
+
+def inline_scripts(page: str) -> list[str]:
+    """Return the inline scripts and event-handler attributes of an HTML answer (the CSP would block them)."""
+    return INLINE_SCRIPT.findall(page)
 
 
 def login_as(client, world: AccessWorld, role: str) -> None:

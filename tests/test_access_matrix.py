@@ -24,6 +24,8 @@ from tests.access_world import (
     SCHOOL_MARKERS,
     AccessWorld,
     build_access_world,
+    header_problems,
+    inline_scripts,
     login_as,
     structure_rows,
     table_snapshot,
@@ -186,6 +188,9 @@ def check(app, db, w: AccessWorld, route: Route, role: str, expected) -> None:
                            headers={"HX-Request": "true"} if route.hx else {})
     got = outcome(response)
     assert got == expected, f"{route.id} as {role}: got {got}, expected {expected}"
+    assert header_problems(response) == [], f"{route.id} as {role}"
+    if response.mimetype == "text/html":
+        assert inline_scripts(response.get_data(as_text=True)) == [], f"{route.id} as {role}"
     after = table_snapshot(db)
     if role in route.writes:
         untouched = untouched_structure(w, route, role)
