@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask, Response, g
 from flask_babel import gettext
 from sqlalchemy.orm import joinedload
+from werkzeug.routing import IntegerConverter
 
 from blueprints.extensions import login_manager, session
 from blueprints.htmx import add_vary
@@ -16,6 +17,19 @@ CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'self'"
 )
+
+
+# The largest id a URL may carry: ids are 32-bit integers in PostgreSQL, and SQLite cannot even bind a number past
+# 2**63 (an OverflowError, that is a 500); a bigger one is simply not found.
+MAX_ID = 2**31 - 1
+
+
+class IdConverter(IntegerConverter):
+    """`<int:…>` in Tutti's URLs: ASCII digits up to MAX_ID; anything else is a 404."""
+
+    def __init__(self, url_map, *args, **kwargs) -> None:
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(url_map, *args, **kwargs)
 
 
 @login_manager.user_loader
@@ -58,6 +72,7 @@ def init_app(app: Flask) -> None:
     login_manager.login_message_category = "info"
     login_manager.session_protection = "strong"
     app.after_request(_headers)
+    app.url_map.converters["int"] = IdConverter  # before the blueprints add their rules
     # Each request loads its account afresh, even when a caller (a test, a script) keeps one app
     # context open across requests: `g` must not carry one request's user into the next.
     app.before_request(_forget_cached_user)
