@@ -49,6 +49,7 @@ SENDERS = ("login", "gate", "gate", "gate", 200, "gate", 200, "gate")
 SENDER_OF_CAMPAIGN = ("login", "gate", "gate", "gate", "go", "gate", 404, "gate")
 LOGGED_IN = ("login", 200, 200, 200, 200, 200, 200, 200)
 ANYONE = (200,) * 8
+NO_KEY = (401,) * 8
 ANYONE_GO = ("go",) * 8
 SCHOOL = ("admin", "none", "read", "write")
 MEMBER_ROLES = (*SCHOOL, *BAND_ROLES)
@@ -147,6 +148,20 @@ ROUTES = [
     Route("sms.replace", "POST", SENDERS, form=lambda w: {"message": "Leçon « annulée »"}, hx=True),
     Route("sms.recap", "POST", SENDERS, form=lambda w: {"message": "Bonjour à tous"}, hx=True),
     Route("sms.send", "POST", SENDERS, form=lambda w: {"message": "Bonjour", "token": "x"}, hx=True),
+    # The JSON API takes a structure's API key and nothing else: a logged-in session opens none of it (test_api.py
+    # tries the keys, across structures too).
+    Route("api.credit_balance", "GET", NO_KEY),
+    Route("api.campaign_list", "GET", NO_KEY),
+    Route("api.campaign", "GET", NO_KEY, lambda w: {"campaign_id": w.campaign}),
+    Route("api.person", "GET", NO_KEY, lambda w: {"external_id": "p1"}),
+    Route("api.upsert_people", "POST", NO_KEY, csrf=False),
+    Route("api.upsert_person", "PUT", NO_KEY, lambda w: {"external_id": "p1"}, csrf=False),
+    Route("api.upsert_tags", "POST", NO_KEY, csrf=False),
+    Route("api.upsert_tag", "PUT", NO_KEY, lambda w: {"external_id": "t1"}, csrf=False),
+    Route("api.create_embed_link", "POST", NO_KEY, csrf=False),
+    *(Route("api.unknown", method, NO_KEY, lambda w: {"rest": "nulle-part"}, csrf=False)
+      for method in ("GET", "POST", "PUT", "PATCH", "DELETE")),
+    Route("embed.open_link", "GET", (403,) * 8, lambda w: {"token": "pas-un-lien"}),  # a forged link opens nothing
 ]
 
 app, db, shared = shared_app_fixtures()
