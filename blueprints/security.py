@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response, g
+import secrets
+
+from flask import Flask, Response, current_app, g
+from flask import session as cookie_session
 from flask_babel import gettext
+from redis.exceptions import RedisError
 from sqlalchemy.orm import joinedload
 from werkzeug.routing import IntegerConverter
 
-from blueprints.extensions import login_manager, session
+from blueprints.extensions import login_manager, session, tutti_state
 from blueprints.htmx import add_vary
 from blueprints.i18n import N_
 from tutti.models import Account
@@ -32,9 +36,47 @@ class IdConverter(IntegerConverter):
         super().__init__(url_map, *args, **kwargs)
 
 
+# The session lives in a signed cookie: logging out must also be written down, or a copy of the cookie taken
+# before would stay logged in until it expires.
+SESSION_ID = "tutti_sid"
+
+
+def _ended_key(session_id: str) -> str:
+    return f"tutti:ended-session:{session_id}"
+
+
+def start_session() -> None:
+    """Give a new login session an id of its own, so that logging out can end it for good."""
+    cookie_session[SESSION_ID] = secrets.token_urlsafe(18)
+
+
+def end_session() -> None:
+    """Record that this session ended: its cookie, replayed later, logs no one in."""
+    session_id = cookie_session.get(SESSION_ID)
+    if not session_id:
+        return
+    lifetime = int(current_app.permanent_session_lifetime.total_seconds()) + 60
+    try:
+        tutti_state()["redis"].set(_ended_key(session_id), 1, ex=lifetime)
+    except RedisError:
+        current_app.logger.warning("could not record the end of a session: Redis is away")
+
+
+def _session_ended() -> bool:
+    session_id = cookie_session.get(SESSION_ID)
+    if not session_id:
+        return False
+    try:
+        return bool(tutti_state()["redis"].exists(_ended_key(session_id)))
+    except RedisError:
+        return False  # Redis away: the account and its session version still decide
+
+
 @login_manager.user_loader
 def load_account(user_id: str) -> Account | None:
-    """Load the logged-in account; a bumped session version ends older sessions."""
+    """Load the logged-in account; a bumped session version, or a logout, ends older sessions."""
+    if _session_ended():
+        return None
     account_id, _, version = user_id.partition(":")
     account_id, version = to_int(account_id), to_int(version)
     if account_id is None or version is None:

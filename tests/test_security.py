@@ -165,3 +165,23 @@ def test_same_password_gets_different_hashes(db, world):
     hashes = db.scalars(select(Account.password_hash).where(Account.login.in_(["admin-a", "compte-read"]))).all()
     assert len(set(hashes)) == 2  # same password, a salt of its own each
     assert all(h.startswith("$argon2id$") for h in hashes)
+
+
+def test_logout_makes_a_copy_of_the_session_cookie_useless(app, world):
+    client = _client(app)
+    login_as(client, world, "write")
+    copied = client.get_cookie("session").value
+    client.post("/logout")
+    replay = _client(app)
+    replay.set_cookie("session", copied)
+    response = replay.get("/people")
+    assert (response.status_code, response.headers["Location"].split("?")[0]) == (302, "/login")
+
+
+def test_logout_ends_only_that_session(app, world):
+    # The structure's administrator account is shared: one secretary logging out leaves the others logged in.
+    first, second = _client(app), _client(app)
+    login_as(first, world, "admin")
+    login_as(second, world, "admin")
+    first.post("/logout")
+    assert second.get("/people").status_code == 200

@@ -13,6 +13,7 @@ from blueprints.auth import bp
 from blueprints.auth.forms import LoginForm
 from blueprints.extensions import limiter
 from blueprints.extensions import session as db_session
+from blueprints.security import end_session, start_session
 from tutti.models import Account
 from tutti.passwords import check_password, hash_password
 
@@ -53,6 +54,7 @@ def login():
         if account and valid and account.active:
             session.clear()  # a new session at login: nothing from before survives it
             login_user(account)
+            start_session()
             return redirect(_safe_next(request.args.get("next")))
         if account and valid:
             form.form_errors.append(gettext("Ce compte est désactivé. Adressez-vous à l'administrateur de votre "
@@ -66,6 +68,7 @@ def login():
 @login_required
 def logout():
     """Log out and forget the session."""
+    end_session()
     logout_user()
     session.clear()
     flash(gettext("Vous êtes déconnecté."), "info")
