@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from tutti import encoding
 from tutti.models import Person, Selection
-from tutti.recipients import Exclusion, message_cost, quote, resolve
+from tutti.recipients import Exclusion, exclusions, message_cost, numbers_digest, quote, resolve
 from tutti.schema import metadata
 from tutti.sms_models import OptOut
 
@@ -49,8 +49,8 @@ def test_resolve_counts_people_selected(db, world):
 
 
 def test_resolve_one_number_per_distinct_mobile(db, world):
-    numbers = resolved(db, world).numbers
-    assert numbers == {phone: world.ids(*keys) for phone, keys in DELIVERABLE.items()}
+    result = resolved(db, world)
+    assert (result.distinct_numbers, result.digest) == (len(DELIVERABLE), numbers_digest(DELIVERABLE))
 
 
 @pytest.mark.parametrize("key", list(REASONS))
@@ -71,7 +71,7 @@ def test_resolve_receivers_not_left_out(db, world):
 def test_resolve_shared_number_alone_is_deliverable(db, world):
     select_people(db, world, world.ids("bruno"), login="ecrivain2")
     result = resolved(db, world, "ecrivain2")
-    assert (result.numbers, result.excluded) == ({"+33612345601": world.ids("bruno")}, [])
+    assert (result.distinct_numbers, result.digest, result.excluded) == (1, numbers_digest(["+33612345601"]), [])
 
 
 def test_resolve_shared_opted_out_number_says_stop_for_each(db, world):
@@ -84,20 +84,20 @@ def test_resolve_shared_opted_out_number_says_stop_for_each(db, world):
 def test_resolve_withdrawn_opt_out_receives(db, world):
     db.execute(update(OptOut).values(active=False))
     db.commit()
-    assert OPTED_OUT in resolved(db, world).numbers
+    assert resolved(db, world).digest == numbers_digest([*DELIVERABLE, OPTED_OUT])
 
 
 def test_resolve_opt_out_of_another_structure_ignored(db, world):
     db.add(OptOut(structure_id=world.structures["other"], phone="+33755443322"))
     db.commit()
-    assert "+33755443322" in resolved(db, world).numbers
+    assert resolved(db, world).digest == numbers_digest(DELIVERABLE)
 
 
 def test_resolve_archived_person_ignored(db, world):
     db.execute(update(Person).where(Person.id == world.people["gaston"]).values(archived=True))
     db.commit()
     result = resolved(db, world)
-    assert (result.selected, "+33755443322" in result.numbers) == (6, False)
+    assert (result.selected, result.digest) == (6, numbers_digest(["+33612345601"]))
 
 
 def test_resolve_person_of_another_structure_ignored(db, world):
@@ -105,7 +105,7 @@ def test_resolve_person_of_another_structure_ignored(db, world):
     db.commit()
     result = resolved(db, world)
     assert result.selected == 7
-    assert "+33644444444" not in result.numbers
+    assert result.digest == numbers_digest(DELIVERABLE)
     assert world.other_people["olga"] not in {e.person_id for e in result.excluded}
 
 
@@ -115,7 +115,7 @@ def test_resolve_only_this_accounts_selection(db, world):
 
 def test_resolve_nothing_selected(db, world):
     result = resolved(db, world, "lecteur")
-    assert (result.selected, result.numbers, result.excluded) == (0, {}, [])
+    assert (result.selected, result.distinct_numbers, result.left_out, result.excluded) == (0, 0, {}, [])
 
 
 def test_resolve_number_typed_differently_is_the_same(db, world):
@@ -127,7 +127,7 @@ def test_resolve_number_typed_differently_is_the_same(db, world):
 
 def test_quote_total_is_parts_times_numbers(db, world):
     priced = quote(db, world.structure_id, world.accounts["ecrivain"], "ê" + "a" * 148)
-    assert (priced.parts, len(priced.recipients.numbers), priced.total) == (3, 2, 6)
+    assert (priced.parts, priced.recipients.distinct_numbers, priced.total) == (3, 2, 6)
 
 
 def test_quote_counts_message_with_suffix(db, world):
@@ -153,3 +153,87 @@ def test_exclusion_label_names_first_holder():
                                                ("landline", "numéro fixe"), ("opted_out", "désinscrit (STOP)")])
 def test_exclusion_label_in_french(reason, label):
     assert Exclusion(1, "X Y", reason).label == label
+
+
+def test_resolve_counts_each_reason(db, world):
+    assert resolved(db, world).left_out == {"no_mobile": 1, "invalid": 1, "landline": 1, "opted_out": 1,
+                                            "duplicate": 1}
+
+
+def test_resolve_names_at_most_shown_but_counts_all(db, world):
+    result = resolve(db, world.structure_id, world.accounts["ecrivain"], shown=2)
+    assert ([e.name for e in result.excluded], result.excluded_count) == ([NAMES["bruno"], NAMES["chloe"]], 5)
+
+
+def test_exclusions_page_continues_in_name_order(db, world):
+    page = exclusions(db, world.structure_id, world.accounts["ecrivain"], 2, 2)
+    assert [e.label for e in page] == [REASONS["david"], REASONS["emma"]]
+
+
+def test_exclusions_duplicate_names_holder_across_pages(db, world):
+    page = exclusions(db, world.structure_id, world.accounts["ecrivain"], 0, 1)
+    assert page == [Exclusion(world.people["bruno"], NAMES["bruno"], "duplicate", NAMES["alice"])]
+
+
+def _reference(db, structure_id: int, account_id: int) -> tuple[int, dict[str, list[int]], list[tuple]]:
+    """The recipients rules, one person at a time in Python: the oracle the SQL must agree with."""
+    from sqlalchemy import and_, select
+
+    rows = db.execute(
+        select(Person.id, Person.first_name, Person.last_name, Person.mobile_kind, Person.mobile_e164)
+        .join(Selection, and_(Selection.person_id == Person.id, Selection.account_id == account_id))
+        .where(Person.structure_id == structure_id, Person.archived.is_(False))
+        .order_by(Person.last_name_key, Person.first_name_key, Person.id)).all()
+    stop = set(db.scalars(select(OptOut.phone).where(OptOut.structure_id == structure_id, OptOut.active.is_(True))))
+    kinds = {"none": "no_mobile", "landline": "landline"}
+    numbers: dict[str, list[int]] = {}
+    holder: dict[str, str] = {}
+    left_out = []
+    for pid, first, last, kind, e164 in rows:
+        name = f"{first} {last}"
+        if kind != "mobile" or not e164:
+            left_out.append((pid, name, kinds.get(kind, "invalid"), ""))
+        elif e164 in stop:
+            left_out.append((pid, name, "opted_out", ""))
+        elif e164 in numbers:
+            numbers[e164].append(pid)
+            left_out.append((pid, name, "duplicate", holder[e164]))
+        else:
+            numbers[e164], holder[e164] = [pid], name
+    return len(rows), numbers, left_out
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_resolve_agrees_with_one_by_one_rules(db, seed):
+    import random
+
+    from tutti.models import Account, Structure
+    from tutti.people import fold
+
+    rng = random.Random(seed)
+    structure = Structure(name=f"Aléa {seed}", sms_option=True, sender_name="ALEA")
+    db.add(structure)
+    db.flush()
+    account = Account(structure_id=structure.id, kind="personal", login=f"alea{seed}", password_hash="x")
+    db.add(account)
+    phones = [f"+336{n:08d}" for n in rng.sample(range(10**8), 40)]
+    people = []
+    for i in range(300):
+        kind = rng.choice(["mobile"] * 6 + ["none", "landline", "invalid"])
+        e164 = {"mobile": rng.choice(phones), "landline": f"+3312{i:07d}"}.get(kind)
+        first, last = rng.choice(["Élodie", "Zoé", "Jean"]), rng.choice(["Martin", "Émery", "Noël"])
+        people.append(Person(structure_id=structure.id, first_name=first, last_name=last, first_name_key=fold(first),
+                             last_name_key=fold(last), mobile_kind=kind, mobile_e164=e164,
+                             archived=rng.random() < 0.05))
+    db.add_all(people)
+    db.add_all([OptOut(structure_id=structure.id, phone=p, active=rng.random() < 0.7) for p in phones[:6]])
+    db.flush()
+    db.add_all([Selection(account_id=account.id, person_id=p.id) for p in people if rng.random() < 0.8])
+    db.commit()
+    selected, numbers, left_out = _reference(db, structure.id, account.id)
+    result = resolve(db, structure.id, account.id, shown=1000)
+    figures = (result.selected, result.distinct_numbers, result.digest)
+    assert figures == (selected, len(numbers), numbers_digest(numbers))
+    assert [(e.person_id, e.name, e.reason, e.same_as) for e in result.excluded] == left_out
+    by_reason = {r: sum(1 for x in left_out if x[2] == r) for r in {x[2] for x in left_out}}
+    assert result.left_out == by_reason

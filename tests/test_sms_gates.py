@@ -26,6 +26,7 @@ SEND_ROUTES = [
     ("POST", "/sms/replace"),
     ("POST", "/sms/recap"),
     ("POST", "/sms/send"),
+    ("GET", "/sms/excluded"),
     ("POST", "/sms/campaigns/{own}/cancel"),
 ]
 READ_ROUTES = [

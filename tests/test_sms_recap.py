@@ -292,3 +292,41 @@ def test_recap_escapes_person_names(client, db, world):
     page = body(recap(client, "Bonjour"))
     assert "<img" not in page
     assert "&lt;img src=x onerror=alert(1)&gt; Zorro : pas de mobile" in page
+
+
+# --- who is left out, counted exactly, and the whole list ----------------------------------------
+
+
+def test_recap_counts_each_reason(writer):
+    page = said(writer, "Bonjour")
+    for line in ("pas de mobile : 1", "numéro invalide : 1", "numéro fixe : 1", "désinscrit (STOP) : 1",
+                 "même numéro qu'une autre personne : 1"):
+        assert line in page
+
+
+def test_recap_names_first_people_and_links_to_whole_list(writer, db, world, monkeypatch):
+    from tutti import recipients
+
+    monkeypatch.setattr(recipients, "EXCLUDED_SHOWN", 2)
+    page = body(recap(writer, "Bonjour"))
+    assert "5 personnes ne recevront pas ce SMS" in text(page)
+    assert f"{NAMES['chloe']} : pas de mobile" in text(page) and NAMES["emma"] not in text(page)
+    assert "… et 3 autres" in text(page)
+    link = re.search(r'<a href="([^"]+)"[^>]*>Voir la liste complète', page)
+    whole = text(body(writer.get(link.group(1))))
+    for key, reason in REASONS.items():
+        assert f"{NAMES[key]} {reason}" in whole
+
+
+def test_excluded_page_lists_everyone_left_out(writer):
+    page = text(body(writer.get("/sms/excluded")))
+    assert "Sur 7 personnes sélectionnées, 5 ne recevront pas le SMS." in page
+    for key, reason in REASONS.items():
+        assert f"{NAMES[key]} {reason}" in page
+    assert page.count("Alice Martin") == 1 and "Gaston Vidal" not in page  # Alice only as Bruno's holder
+
+
+def test_excluded_page_absurd_page_number(writer):
+    response = writer.get("/sms/excluded?page=99999999999999999999")
+    assert response.status_code == 200
+    assert "Chloé Petit" in text(body(response))

@@ -10,8 +10,8 @@ from sqlalchemy import and_, func, insert, literal, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from tutti import credit, encoding
-from tutti.models import Person, Selection, Structure, utcnow
+from tutti import credit, encoding, recipients
+from tutti.models import Person, Structure, utcnow
 from tutti.phones import KIND_MOBILE
 from tutti.recipients import Quote, message_cost
 from tutti.sms_models import (
@@ -23,7 +23,6 @@ from tutti.sms_models import (
     MSG_QUEUED,
     Campaign,
     Message,
-    OptOut,
     message_people,
 )
 
@@ -73,7 +72,12 @@ class Created:
 
 def create(db: Session, structure: Structure, author_id: int, token: str, message: str, quote: Quote,
            transport: str, scheduled_for: datetime | None = None) -> Created:
-    """Record a campaign, its messages and its credit reservation in one transaction."""
+    """Record a campaign, its messages and its credit reservation in one transaction.
+
+    The messages are written straight from the selection and checked against the quote: the
+    selection is resolved once, by the insert itself, and a selection that no longer matches what
+    the quote counted raises SelectionChanged with nothing recorded.
+    """
     existing = db.scalar(select(Campaign.id).where(Campaign.token == token))
     if existing is not None:
         return Created(existing, False)
@@ -81,7 +85,7 @@ def create(db: Session, structure: Structure, author_id: int, token: str, messag
     campaign = Campaign(
         structure_id=structure.id, author_id=author_id, token=token, text=text, suffix=encoding.SUFFIX,
         sender=structure.sender_name, encoding=quote.count.encoding, parts_per_message=quote.parts,
-        people_selected=quote.recipients.selected, recipients=len(quote.recipients.numbers), cost=quote.total,
+        people_selected=quote.recipients.selected, recipients=quote.recipients.distinct_numbers, cost=quote.total,
         status=CAMPAIGN_SCHEDULED if scheduled_for else CAMPAIGN_QUEUED, transport=transport,
         scheduled_for=scheduled_for,
     )
@@ -94,7 +98,7 @@ def create(db: Session, structure: Structure, author_id: int, token: str, messag
     if not credit.reserve(db, structure.id, quote.total, campaign.id):
         db.rollback()
         raise InsufficientCredit(quote.total, credit.balance(db, structure.id))
-    if quote.recipients.numbers and not _insert_messages(db, campaign, author_id, quote):
+    if not _insert_messages(db, campaign, author_id, quote):
         db.rollback()
         raise SelectionChanged()
     db.commit()
@@ -108,28 +112,26 @@ class SelectionChanged(Exception):
 def _insert_messages(db: Session, campaign: Campaign, account_id: int, quote: Quote) -> bool:
     """Write one message per distinct deliverable number and its people, in SQL; check it matches the quote.
 
-    The same rules as tutti.recipients.resolve (mobile, valid, not archived, not opted out, one per
-    number), run by the database: 20,000 people cost two statements instead of 40,000 rows through Python.
+    The rules are tutti.recipients' (mobile, valid, not archived, not opted out, one per number),
+    run by the database: 20,000 people cost two statements instead of 40,000 rows through Python.
     """
     sid = campaign.structure_id
-    deliverable = (
-        select(Person.id, Person.mobile_e164)
-        .join(Selection, and_(Selection.person_id == Person.id, Selection.account_id == account_id))
-        .where(Person.structure_id == sid, Person.archived.is_(False), Person.mobile_kind == KIND_MOBILE,
-               Person.mobile_e164.is_not(None),
-               Person.mobile_e164.not_in(select(OptOut.phone).where(OptOut.structure_id == sid,
-                                                                     OptOut.active.is_(True))))
-        .subquery()
+    phones = (
+        recipients.selected_people(sid, account_id, literal(campaign.id), Person.mobile_e164, literal(quote.parts),
+                                   literal(MSG_QUEUED), literal(False))
+        .where(recipients.deliverable(sid)).group_by(Person.mobile_e164)
     )
-    phones = select(literal(campaign.id), deliverable.c.mobile_e164, literal(quote.parts), literal(MSG_QUEUED),
-                    literal(False)).group_by(deliverable.c.mobile_e164)
     db.execute(insert(Message).from_select(["campaign_id", "phone", "parts", "state", "credit_held"], phones))
-    links = (select(Message.id, deliverable.c.id)
-             .join(deliverable, deliverable.c.mobile_e164 == Message.phone)
-             .where(Message.campaign_id == campaign.id))
+    # The messages hold exactly the deliverable numbers: joining them is enough to find their people.
+    links = (
+        recipients.selected_people(sid, account_id, Message.id, Person.id)
+        .join(Message, and_(Message.campaign_id == campaign.id, Message.phone == Person.mobile_e164))
+        .where(Person.mobile_kind == KIND_MOBILE)
+    )
     db.execute(insert(message_people).from_select(["message_id", "person_id"], links))
-    written = set(db.scalars(select(Message.phone).where(Message.campaign_id == campaign.id)))
-    return written == quote.recipients.numbers.keys()
+    written = db.scalars(select(Message.phone).where(Message.campaign_id == campaign.id)).all()
+    return (len(written), recipients.numbers_digest(written)) == (quote.recipients.distinct_numbers,
+                                                                  quote.recipients.digest)
 
 
 @dataclass(frozen=True)

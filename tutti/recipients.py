@@ -1,23 +1,30 @@
 """From a selection to the numbers an SMS goes to, who is left out and why, and what it costs.
 
 `quote` is the one function that prices a send: the recap shows it, Envoyer reserves it, and the
-job's capture can never exceed it.
+job's capture can never exceed it. The database does the counting: a selection of 20,000 people
+costs three statements and only the distinct numbers (for their fingerprint) and the first people
+left out come back to Python.
 """
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from sqlalchemy import and_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import and_, case, exists, func, null, or_, select
+from sqlalchemy.orm import Session, aliased
+from sqlalchemy.sql import Select
+from sqlalchemy.sql.elements import ColumnElement
 
 from tutti import encoding
 from tutti.models import Person, Selection
-from tutti.phones import KIND_INVALID, KIND_LANDLINE, KIND_MOBILE, KIND_NONE
+from tutti.phones import KIND_LANDLINE, KIND_MOBILE, KIND_NONE
 from tutti.sms_models import OptOut
 
 REASON_NO_MOBILE, REASON_INVALID, REASON_LANDLINE, REASON_DUPLICATE, REASON_OPTED_OUT = (
     "no_mobile", "invalid", "landline", "duplicate", "opted_out")
+REASONS = (REASON_NO_MOBILE, REASON_INVALID, REASON_LANDLINE, REASON_OPTED_OUT, REASON_DUPLICATE)
 REASON_LABELS = {
     REASON_NO_MOBILE: "pas de mobile",
     REASON_INVALID: "numéro invalide",
@@ -25,7 +32,9 @@ REASON_LABELS = {
     REASON_DUPLICATE: "même numéro que",
     REASON_OPTED_OUT: "désinscrit (STOP)",
 }
-_KIND_REASONS = {KIND_NONE: REASON_NO_MOBILE, KIND_INVALID: REASON_INVALID, KIND_LANDLINE: REASON_LANDLINE}
+# How many people left out the recap names; every reason's count stays exact, and the whole list
+# has its own page.
+EXCLUDED_SHOWN = 200
 
 
 @dataclass(frozen=True)
@@ -44,13 +53,22 @@ class Exclusion:
         return f"{text} {self.same_as}" if self.reason == REASON_DUPLICATE else text
 
 
-@dataclass
+@dataclass(frozen=True)
 class Recipients:
-    """The distinct deliverable numbers of a selection, with the people each stands for."""
+    """What a selection reaches: people selected, distinct deliverable numbers, who is left out and why."""
 
     selected: int = 0
-    numbers: dict[str, list[int]] = field(default_factory=dict)
+    distinct_numbers: int = 0
+    # Fingerprint of the distinct numbers: a swapped recipient changes it even at the same cost.
+    digest: str = ""
+    left_out: dict[str, int] = field(default_factory=dict)
+    # The first people left out, in name order (at most EXCLUDED_SHOWN of them).
     excluded: list[Exclusion] = field(default_factory=list)
+
+    @property
+    def excluded_count(self) -> int:
+        """Return how many selected people will not receive the SMS."""
+        return sum(self.left_out.values())
 
 
 @dataclass(frozen=True)
@@ -68,7 +86,7 @@ class Quote:
     @property
     def total(self) -> int:
         """Return the SMS the whole send costs."""
-        return message_cost(self.count.parts, len(self.recipients.numbers))
+        return message_cost(self.count.parts, self.recipients.distinct_numbers)
 
 
 def message_cost(parts: int, messages: int) -> int:
@@ -76,33 +94,115 @@ def message_cost(parts: int, messages: int) -> int:
     return parts * messages
 
 
-def resolve(db: Session, structure_id: int, account_id: int) -> Recipients:
-    """Turn the account's selection into distinct deliverable numbers and exclusions."""
-    rows = db.execute(
-        select(Person.id, Person.first_name, Person.last_name, Person.mobile_kind, Person.mobile_e164)
+def numbers_digest(numbers: Iterable[str]) -> str:
+    """Fingerprint a set of numbers, whatever order they come in."""
+    return hashlib.sha256("\n".join(sorted(numbers)).encode("ascii", "replace")).hexdigest()[:32]
+
+
+def selected_people(structure_id: int, account_id: int, *columns) -> Select:
+    """Return a SELECT of `columns` over the account's selected, unarchived people of the structure."""
+    return (
+        select(*columns).select_from(Person)
         .join(Selection, and_(Selection.person_id == Person.id, Selection.account_id == account_id))
         .where(Person.structure_id == structure_id, Person.archived.is_(False))
-        .order_by(Person.last_name_key, Person.first_name_key, Person.id)
+    )
+
+
+def _has_mobile() -> ColumnElement[bool]:
+    return and_(Person.mobile_kind == KIND_MOBILE, Person.mobile_e164.is_not(None), Person.mobile_e164 != "")
+
+
+def _opted_out(structure_id: int) -> ColumnElement[bool]:
+    return exists().where(OptOut.structure_id == structure_id, OptOut.active.is_(True),
+                          OptOut.phone == Person.mobile_e164)
+
+
+def deliverable(structure_id: int) -> ColumnElement[bool]:
+    """Return the condition a person's number must meet to receive an SMS (one per number aside)."""
+    return and_(_has_mobile(), ~_opted_out(structure_id))
+
+
+def _reason(structure_id: int) -> ColumnElement[str]:
+    """The reason a person is left out before duplicates are considered; NULL when deliverable."""
+    return case(
+        (Person.mobile_kind == KIND_NONE, REASON_NO_MOBILE),
+        (Person.mobile_kind == KIND_LANDLINE, REASON_LANDLINE),
+        (~_has_mobile(), REASON_INVALID),
+        (_opted_out(structure_id), REASON_OPTED_OUT),
+        else_=null(),
+    )
+
+
+def resolve(db: Session, structure_id: int, account_id: int, shown: int | None = None) -> Recipients:
+    """Count what the account's selection reaches, and name the first `shown` people left out."""
+    shown = EXCLUDED_SHOWN if shown is None else shown
+    has_mobile = _has_mobile()
+    kinds = db.execute(selected_people(
+        structure_id, account_id,
+        func.count(),
+        func.count(case((Person.mobile_kind == KIND_NONE, 1))),
+        func.count(case((Person.mobile_kind == KIND_LANDLINE, 1))),
+        func.count(case((and_(Person.mobile_kind != KIND_NONE, Person.mobile_kind != KIND_LANDLINE,
+                              ~has_mobile), 1))),
+        func.count(case((and_(has_mobile, _opted_out(structure_id)), 1))),
+    )).one()
+    selected, no_mobile, landline, invalid, opted_out = (int(n or 0) for n in kinds)
+    numbers = db.execute(
+        selected_people(structure_id, account_id, Person.mobile_e164, func.count())
+        .where(deliverable(structure_id)).group_by(Person.mobile_e164)
     ).all()
-    opted_out = set(db.scalars(select(OptOut.phone).where(OptOut.structure_id == structure_id,
-                                                           OptOut.active.is_(True))))
-    result = Recipients(selected=len(rows))
-    first_holder: dict[str, str] = {}
-    for person_id, first, last, kind, e164 in rows:
-        name = f"{first} {last}"
-        if kind != KIND_MOBILE or not e164:
-            result.excluded.append(Exclusion(person_id, name, _KIND_REASONS.get(kind, REASON_INVALID)))
-        elif e164 in opted_out:
-            result.excluded.append(Exclusion(person_id, name, REASON_OPTED_OUT))
-        elif e164 in result.numbers:
-            result.numbers[e164].append(person_id)
-            result.excluded.append(Exclusion(person_id, name, REASON_DUPLICATE, first_holder[e164]))
-        else:
-            result.numbers[e164] = [person_id]
-            first_holder[e164] = name
-    return result
+    duplicates = sum(people - 1 for _, people in numbers)
+    left_out = {REASON_NO_MOBILE: no_mobile, REASON_INVALID: invalid, REASON_LANDLINE: landline,
+                REASON_OPTED_OUT: opted_out, REASON_DUPLICATE: duplicates}
+    excluded = exclusions(db, structure_id, account_id, 0, shown) if sum(left_out.values()) and shown else []
+    return Recipients(selected=selected, distinct_numbers=len(numbers), digest=numbers_digest(n for n, _ in numbers),
+                      left_out={k: v for k, v in left_out.items() if v}, excluded=excluded)
+
+
+def exclusions(db: Session, structure_id: int, account_id: int, offset: int, limit: int) -> list[Exclusion]:
+    """Return the people left out, in name order, from the `offset`-th, at most `limit` of them."""
+    other, ticked = aliased(Person), aliased(Selection)
+    shares_number = exists().where(
+        ticked.account_id == account_id, ticked.person_id == other.id, other.mobile_e164 == Person.mobile_e164,
+        other.id != Person.id, other.structure_id == structure_id, other.archived.is_(False))
+    query = (
+        selected_people(structure_id, account_id, Person.id, Person.first_name, Person.last_name,
+                        Person.mobile_e164, _reason(structure_id).label("reason"))
+        .where(or_(~deliverable(structure_id), shares_number))
+        .order_by(Person.last_name_key, Person.first_name_key, Person.id)
+    )
+    found: list[Exclusion] = []
+    holders: dict[str, str] = {}  # a shared number's first deliverable person, in name order
+    skipped = 0
+    # Rows come in name order, so a number's holder is always met before the people sharing it.
+    result = db.execute(query.execution_options(yield_per=500))
+    try:
+        for person_id, first, last, phone, reason in result:
+            name = f"{first} {last}"
+            if reason is None:
+                if phone not in holders:
+                    holders[phone] = name
+                    continue
+                exclusion = Exclusion(person_id, name, REASON_DUPLICATE, holders[phone])
+            else:
+                exclusion = Exclusion(person_id, name, reason)
+            if skipped < offset:
+                skipped += 1
+                continue
+            found.append(exclusion)
+            if len(found) >= limit:
+                break
+    finally:
+        result.close()
+    return found
 
 
 def quote(db: Session, structure_id: int, account_id: int, message: str) -> Quote:
     """Price sending the message to the account's current selection."""
     return Quote(encoding.count(message), resolve(db, structure_id, account_id))
+
+
+def as_shown(message: str, selected: int, distinct_numbers: int, digest: str) -> Quote:
+    """Rebuild the quote a recap showed, to charge exactly that (Envoyer checks the selection still matches)."""
+    return Quote(encoding.count(message), Recipients(selected=selected, distinct_numbers=distinct_numbers,
+                                                     digest=digest))

@@ -14,7 +14,11 @@ from blueprints.sms.gates import can_send
 from blueprints.sms.history import progress_fragment
 from blueprints.sms.queueing import enqueue_campaign
 from tutti import campaigns, credit, encoding, recipients, window
+from tutti.params import page_number
 from tutti.transports import kind_of
+
+# People left out listed per page on their own page (the recap names only the first ones).
+EXCLUDED_PAGE_SIZE = 500
 
 
 def _fragment(template: str, **context):
@@ -42,7 +46,7 @@ def _quote(message: str) -> recipients.Quote:
 def _recap(message: str, notice: str | None = None, quote: recipients.Quote | None = None):
     quote = quote or _quote(message)
     balance = credit.balance(session(), current_account.structure_id)
-    token = tokens.issue(current_account.id, message, quote.total, quote.recipients.numbers)
+    token = tokens.issue(current_account.id, message, quote)
     form = SendForm(formdata=None, message=message, token=token)
     return _fragment("sms/_recap.html", form=form, quote=quote, balance=balance, notice=notice,
                      full_text=encoding.full_text(message), window=_window())
@@ -108,14 +112,11 @@ def send():
         return _stale(gettext("Le formulaire d'envoi est invalide. Validez à nouveau votre message."), message)
     try:
         shown = tokens.read(form.token.data, current_account.id, message)
+        quote = tokens.shown_quote(shown, message)
     except tokens.StaleRecap:
         return _stale(gettext("Ce récapitulatif a expiré. Validez à nouveau votre message pour l'envoyer."), message)
     db = session()
-    quote = _quote(message)
-    if (quote.total, tokens.recipients_digest(quote.recipients.numbers)) != (shown["c"], shown.get("d")):
-        return _recap(message, gettext("La sélection a changé depuis le récapitulatif : vérifiez le nouveau coût "
-                                       "avant d'envoyer."), quote=quote)
-    if not quote.recipients.numbers:
+    if not quote.recipients.distinct_numbers:
         return _recap(message, gettext("Aucune des personnes sélectionnées ne peut recevoir ce SMS."))
     at = None
     if form.schedule.data:
@@ -142,3 +143,16 @@ def _stale(error: str, message: str):
     form = ComposeForm(formdata=None, message=message)
     form.message.errors = [error]
     return _compose(form)
+
+
+@bp.route("/excluded")
+@can_send
+def excluded():
+    """List every selected person who would not receive an SMS, and why, a page at a time."""
+    db = session()
+    figures = recipients.resolve(db, current_account.structure_id, current_account.id, shown=0)
+    size = EXCLUDED_PAGE_SIZE
+    pages = max(1, -(-figures.excluded_count // size))
+    page = min(page_number(request.args.get("page", "1")), pages)
+    people = recipients.exclusions(db, current_account.structure_id, current_account.id, (page - 1) * size, size)
+    return render_template("sms/excluded.html", figures=figures, people=people, page=page, pages=pages)

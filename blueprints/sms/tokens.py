@@ -8,6 +8,9 @@ import secrets
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
+from tutti import recipients
+from tutti.recipients import Quote
+
 MAX_AGE = 30 * 60
 
 
@@ -19,16 +22,20 @@ def _digest(message: str) -> str:
     return hashlib.sha256(message.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
-def recipients_digest(numbers) -> str:
-    """Fingerprint the numbers a recap showed: a swapped recipient changes it even at the same cost."""
-    return _digest("\n".join(sorted(numbers)))
-
-
-def issue(account_id: int, message: str, cost: int, numbers) -> str:
+def issue(account_id: int, message: str, quote: Quote) -> str:
     """Sign what the recap showed, with a fresh nonce that becomes the campaign's token."""
-    payload = {"a": account_id, "n": secrets.token_hex(16), "h": _digest(message), "c": cost,
-               "d": recipients_digest(numbers)}
+    shown = quote.recipients
+    payload = {"a": account_id, "n": secrets.token_hex(16), "h": _digest(message), "c": quote.total,
+               "s": shown.selected, "m": shown.distinct_numbers, "d": shown.digest}
     return _serializer().dumps(payload)
+
+
+def shown_quote(payload: dict, message: str) -> Quote:
+    """Rebuild the quote a recap showed from its token: Envoyer charges exactly that, or nothing."""
+    quote = recipients.as_shown(message, int(payload.get("s", 0)), int(payload.get("m", 0)), str(payload.get("d", "")))
+    if quote.total != payload.get("c"):
+        raise StaleRecap("cost")  # a token of an older shape, or a message counted differently since
+    return quote
 
 
 class StaleRecap(Exception):
