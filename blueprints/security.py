@@ -81,7 +81,8 @@ def load_account(user_id: str) -> Account | None:
     account_id, version = to_int(account_id), to_int(version)
     if account_id is None or version is None:
         return None
-    account = session().get(Account, account_id, options=[joinedload(Account.structure)])
+    # One statement for the account, its structure and its rights: every request pays for it.
+    account = session().get(Account, account_id, options=[joinedload(Account.structure), joinedload(Account.rights)])
     if account is None or not account.active or account.session_version != version:
         return None
     return account
