@@ -1,0 +1,311 @@
+"""Embed links: signed, short-lived, single-use; the panel they open sends like the app, for the portal's frame only."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from datetime import timedelta
+
+import pytest
+from sms_helpers import (
+    DELIVERABLE,
+    body,
+    build_world,
+    field_value,
+    recap_token,
+    root_id,
+    run_worker,
+    shared_app_fixtures,
+    snapshot,
+    text,
+)
+from sqlalchemy import select, update
+
+from tutti import api_keys, embed_links
+from tutti.admin import AdminError
+from tutti.api_models import EmbedLink
+from tutti.models import Account, Person, Selection, utcnow
+from tutti.sms_models import Campaign, OutboxEntry
+
+app, db, shared = shared_app_fixtures()
+PORTAL = "https://portail.exemple.fr"
+MESSAGE = "Répétition générale samedi à 14h"
+EVERYONE = ("alice", "bruno", "chloe", "david", "emma", "fanny", "gaston")
+
+
+@pytest.fixture
+def world(db):
+    world = build_world(db)
+    for key, person_id in world.people.items():
+        db.execute(update(Person).where(Person.id == person_id).values(external_id=f"ext-{key}"))
+    for key, person_id in world.other_people.items():
+        db.execute(update(Person).where(Person.id == person_id).values(external_id=f"ext-{key}"))
+    db.commit()
+    embed_links.set_frame_origins(db, world.structure_id, PORTAL, None)
+    return world
+
+
+def make_key(db, structure_id: int) -> str:
+    return api_keys.create_key(db, structure_id, "Portail", None).secret
+
+
+def ask_link(client, key: str, account: str, people: list[str]):
+    return client.post("/api/v1/embed-links", json={"account": account, "people": people},
+                       headers={"Authorization": f"Bearer {key}"})
+
+
+def link_path(response) -> str:
+    assert response.status_code == 201, response.get_data(as_text=True)
+    return re.sub(r"^https?://[^/]+", "", response.get_json()["url"])
+
+
+@pytest.fixture
+def key(db, world) -> str:
+    return make_key(db, world.structure_id)
+
+
+@pytest.fixture
+def link(client, key) -> str:
+    """The path of a link for « ecrivain » with every person of the main structure preselected."""
+    return link_path(ask_link(client, key, "ecrivain", [f"ext-{k}" for k in EVERYONE]))
+
+
+class Panel:
+    """The panel's htmx requests, carrying its token and CSRF header the way hx-headers does."""
+
+    def __init__(self, client, page: str):
+        self.client = client
+        headers = re.search(r"hx-headers='([^']+)'", page)
+        assert headers, "the panel page carries no hx-headers"
+        self.headers = {**json.loads(html.unescape(headers.group(1))), "HX-Request": "true"}
+
+    def get(self, url: str):
+        return self.client.get(url, headers=self.headers)
+
+    def post(self, url: str, data: dict):
+        return self.client.post(url, data=data, headers=self.headers)
+
+
+def open_panel(client, path: str) -> Panel:
+    response = client.get(path)
+    assert response.status_code == 200, text(body(response))
+    return Panel(client, body(response))
+
+
+# --- the link -----------------------------------------------------------------------------------------------------
+
+
+def test_embed_link_opens_the_panel_without_tuttis_chrome(client, link):
+    response = client.get(link)
+    page = body(response)
+    assert response.status_code == 200
+    assert 'id="panel"' in page and "/sms/compose" in page
+    assert "topbar" not in page and "Se déconnecter" not in page
+    assert "7 personnes sélectionnées" in text(page)
+
+
+def test_embed_panel_is_framed_by_the_allowlist_only(client, link):
+    response = client.get(link)
+    csp = response.headers["Content-Security-Policy"]
+    assert f"frame-ancestors 'self' {PORTAL}" in csp
+    assert "X-Frame-Options" not in response.headers
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_embed_other_pages_keep_frame_ancestors_self(client, world):
+    response = client.get("/login")
+    assert "frame-ancestors 'self'" in response.headers["Content-Security-Policy"]
+    assert PORTAL not in response.headers["Content-Security-Policy"]
+    assert response.headers["X-Frame-Options"] == "SAMEORIGIN"
+
+
+def test_embed_panel_sets_no_cookie(client, link):
+    response = client.get(link)
+    assert "Set-Cookie" not in response.headers
+
+
+def test_embed_link_reused_is_refused(client, link):
+    assert client.get(link).status_code == 200
+    again = client.get(link)
+    assert again.status_code == 410
+    assert "Ce lien a déjà servi" in text(body(again))
+    assert 'id="panel"' not in body(again)
+
+
+def test_embed_link_expired_is_refused(client, db, link):
+    db.execute(update(EmbedLink).values(expires_at=utcnow() - timedelta(seconds=1)))
+    db.commit()
+    response = client.get(link)
+    assert response.status_code == 410
+    assert "Ce lien a expiré" in text(body(response))
+    assert db.scalar(select(EmbedLink.used_at)) is None
+
+
+@pytest.mark.parametrize("change", ["flip", "cut", "other_secret"])
+def test_embed_link_tampered_is_refused(client, link, change):
+    token = link.rsplit("/", 1)[1]
+    if change == "flip":
+        token = token[:-3] + ("A" if token[-3] != "A" else "B") + token[-2:]
+    elif change == "cut":
+        token = token[: len(token) // 2]
+    else:
+        from itsdangerous import URLSafeSerializer
+
+        token = URLSafeSerializer("not-the-secret", salt=embed_links.SALT).dumps({"i": 1, "n": "x"})
+    response = client.get(f"/embed/{token}")
+    assert response.status_code == 403
+    assert "Lien invalide" in text(body(response))
+    assert 'id="panel"' not in body(response)
+
+
+def test_embed_link_of_a_disabled_account_is_refused(client, db, world, link):
+    db.execute(update(Account).where(Account.id == world.accounts["ecrivain"]).values(active=False))
+    db.commit()
+    response = client.get(link)
+    assert response.status_code == 410
+    assert "désactivé" in text(body(response))
+
+
+def test_embed_link_single_use_is_recorded_in_sql(client, db, link):
+    client.get(link)
+    assert db.scalar(select(EmbedLink.used_at)) is not None
+
+
+def test_embed_link_preselects_exactly_its_people(client, db, world, key):
+    from tutti import people
+
+    people.set_selected(db, world.structure_id, world.accounts["ecrivain"], [world.people["gaston"]], True)
+    db.commit()
+    client.get(link_path(ask_link(client, key, "ecrivain", ["ext-alice", "ext-chloe"])))
+    selected = set(db.scalars(select(Selection.person_id).where(Selection.account_id == world.accounts["ecrivain"])))
+    assert selected == {world.people["alice"], world.people["chloe"]}
+
+
+# --- another structure --------------------------------------------------------------------------------------------
+
+
+def test_embed_link_another_structures_key_cannot_name_this_structures_account(client, db, world):
+    other_key = make_key(db, world.structures["other"])
+    assert ask_link(client, other_key, "ecrivain", []).status_code == 404
+    assert client.post("/api/v1/embed-links", json={"account_id": world.accounts["ecrivain"], "people": []},
+                       headers={"Authorization": f"Bearer {other_key}"}).status_code == 404
+
+
+def test_embed_link_another_structures_people_are_unknown(client, key):
+    response = ask_link(client, key, "ecrivain", ["ext-alice", "ext-olga"])
+    assert response.status_code == 422
+    assert "ext-olga" in response.get_json()["error"]["message"]
+
+
+def test_embed_panel_token_reaches_nothing_but_the_panel(client, link):
+    panel = open_panel(client, link)
+    for url in ("/", "/people", "/sms/campaigns", "/sms/outbox", "/admin/audit"):
+        response = panel.get(url)
+        assert response.status_code == 403, url
+        assert 'id="embed-refused"' in body(response)
+
+
+def test_embed_panel_token_forged_is_refused(client, link):
+    panel = open_panel(client, link)
+    panel.headers["X-Tutti-Panel"] = panel.headers["X-Tutti-Panel"][:-2] + "xx"
+    response = panel.get("/sms/compose")
+    assert response.status_code == 401
+    assert "Cette fenêtre d'envoi a expiré" in text(body(response))
+
+
+# --- gates --------------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("login", "structure", "title"), [
+    ("admin", "main", "Envoi impossible depuis ce compte"),
+    ("lecteur", "main", "Droits insuffisants"),
+    ("sansdroit", "main", "Droits insuffisants"),
+    ("sansoption", "no_option", "L'option SMS n'est pas souscrite"),
+])
+def test_embed_panel_applies_the_apps_gates(client, db, world, login, structure, title):
+    key = make_key(db, world.structures[structure])
+    panel = open_panel(client, link_path(ask_link(client, key, login, [])))
+    response = panel.get("/sms/compose")
+    assert response.status_code == 403
+    assert root_id(body(response)) == "sms-gate"
+    assert title in text(body(response))
+    assert panel.post("/sms/recap", {"message": MESSAGE}).status_code == 403
+
+
+# --- the flow -----------------------------------------------------------------------------------------------------
+
+
+def test_embed_panel_sends_and_charges_exactly_like_the_app(app, client, db, world, link):
+    panel = open_panel(client, link)
+    compose = panel.get("/sms/compose")
+    assert root_id(body(compose)) == "compose"
+    assert panel.post("/sms/countdown", {"message": MESSAGE}).status_code == 200
+    recap = body(panel.post("/sms/recap", {"message": MESSAGE}))
+    assert root_id(recap) == "recap", text(recap)
+    assert "coûtera : 2 SMS" in text(recap)
+    sent = panel.post("/sms/send", {"message": field_value(recap, "message"), "token": recap_token(recap)})
+    assert root_id(body(sent)) == "progress"
+    assert "Set-Cookie" not in sent.headers
+    run_worker(app)
+    after = snapshot(db, world.structure_id)
+    assert (after.campaigns, after.messages, after.outbox, after.balance, after.ledger_balance) == (1, 2, 2, 226, 226)
+    phones = set(db.scalars(select(OutboxEntry.phone).where(OutboxEntry.structure_id == world.structure_id)))
+    assert phones == set(DELIVERABLE)
+    campaign = db.scalar(select(Campaign))
+    assert (campaign.author_id, campaign.cost, campaign.status) == (world.accounts["ecrivain"], 2, "done")
+    progress = panel.get(f"/sms/campaigns/{campaign.id}/progress")
+    assert "Envoi terminé" in text(body(progress))
+
+
+def test_embed_panel_replayed_envoyer_sends_once(app, client, db, world, link):
+    panel = open_panel(client, link)
+    recap = body(panel.post("/sms/recap", {"message": MESSAGE}))
+    form = {"message": field_value(recap, "message"), "token": recap_token(recap)}
+    panel.post("/sms/send", form)
+    panel.post("/sms/send", form)
+    run_worker(app)
+    assert snapshot(db, world.structure_id).outbox == 2
+
+
+def test_embed_panel_checks_csrf_from_its_own_token(app, client, link):
+    app.config["WTF_CSRF_ENABLED"] = True
+    try:
+        panel = open_panel(client, link)
+        assert root_id(body(panel.post("/sms/recap", {"message": MESSAGE}))) == "recap"
+        panel.headers.pop("X-CSRFToken")
+        refused = panel.post("/sms/recap", {"message": MESSAGE})
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = False
+    assert refused.status_code == 400
+
+
+def test_embed_panel_of_one_link_cannot_see_another_structures_campaign(app, client, db, world, link):
+    from sms_helpers import make_campaign
+
+    other = make_campaign(db, world, login="autre")
+    panel = open_panel(client, link)
+    assert panel.get(f"/sms/campaigns/{other}/progress").status_code == 404
+
+
+# --- the allowlist ------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("typed", "origin"), [
+    ("https://portail.exemple.fr/", "https://portail.exemple.fr"),
+    ("HTTPS://Portail.Exemple.fr:443", "https://portail.exemple.fr"),
+    ("http://127.0.0.1:8001", "http://127.0.0.1:8001"),
+    ("https://portail.exemple.fr/chemin", None),
+    ("portail.exemple.fr", None),
+    ("javascript:alert(1)", None),
+    ("https://*.exemple.fr", None),
+    ("https://a.fr; script-src *", None),
+])
+def test_embed_origins_are_normalised_or_refused(typed, origin):
+    assert embed_links.normalise_origin(typed) == origin
+
+
+def test_embed_origins_list_is_refused_whole_when_one_is_wrong(db, world):
+    with pytest.raises(AdminError):
+        embed_links.set_frame_origins(db, world.structure_id, "https://a.fr\nnot an origin", None)
+    assert embed_links.frame_origins(db, world.structure_id) == [PORTAL]
