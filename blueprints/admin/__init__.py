@@ -6,7 +6,7 @@ from flask import Blueprint, Flask
 
 bp = Blueprint("admin", __name__)
 
-from blueprints.admin import accounts, selection, sms  # noqa: E402,F401
+from blueprints.admin import accounts, embedding, selection, sms  # noqa: E402,F401
 
 
 def init_app(app: Flask) -> None:
