@@ -208,6 +208,13 @@ def test_list_sorted_by_last_then_first_name_ignoring_accents(chef, client):
     assert _names(_list(client)) == SORTED
 
 
+def test_list_row_shows_its_tags_in_name_order(chef, client):
+    html = _list(client)
+    tags = {name: re.findall(r'<span class="tag">([^<]+)</span>', _row(html, chef.ids[name]))
+            for name in ("Ana Émery", "Bob Eluard", "Zoé Adam")}
+    assert tags == {"Ana Émery": ["Bureau", "Soprano"], "Bob Eluard": [], "Zoé Adam": ["Alto"]}
+
+
 def test_list_shows_fifty_people_a_page(crowd, client):
     html = _list(client)
     assert len(_ids(html)) == 50
