@@ -19,9 +19,10 @@ import statistics
 import tempfile
 import time
 from collections.abc import Callable
-from contextlib import contextmanager
 
-from sqlalchemy import event, func, insert, select
+from sqlalchemy import func, insert, select
+
+from bench.common import QueryCounter, analyze, machine, make_app, summary
 
 PASSWORD = "bench-mot-de-passe"
 TARGETS_MS = {"list": 25, "search": 25, "page_200": 25, "select_all": 100}
@@ -38,18 +39,7 @@ def _parse_args() -> argparse.Namespace:
 
 
 def _make_app(database_url: str, instance: str):
-    os.environ.setdefault("TUTTI_INSTANCE_PATH", instance)  # keeps the embedded Redis out of the repository
-    from app import create_app
-
-    return create_app({
-        "SQLALCHEMY_DATABASE_URI": database_url,
-        "SECRET_KEY": "bench",
-        "WTF_CSRF_ENABLED": False,
-        "SESSION_COOKIE_SECURE": False,
-        "TUTTI_LOGIN_LIMIT": "1000 per minute",
-        "RATELIMIT_KEY_PREFIX": f"bench-{os.getpid()}",
-        "TUTTI_QUEUE_NAME": f"tutti-bench-{os.getpid()}",
-    })
+    return make_app(database_url, instance)
 
 
 def _load(db, count: int, seed: int = 20_000) -> int:
@@ -95,35 +85,11 @@ def _load(db, count: int, seed: int = 20_000) -> int:
     return structure.id
 
 
-def _analyze(engine) -> None:
-    """Give the planner statistics, as autovacuum (PostgreSQL) or a periodic ANALYZE (SQLite) would."""
-    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-        connection.exec_driver_sql("ANALYZE")
-
-
 def _vacuum(engine) -> None:
     """Clear the dead rows 20,000 deselections leave on PostgreSQL, as autovacuum would between two clicks."""
     if engine.dialect.name == "postgresql":
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
             connection.exec_driver_sql("VACUUM selections")
-
-
-class QueryCounter:
-    """Count the SQL statements the engine sends."""
-
-    def __init__(self, engine):
-        self.count = 0
-        event.listen(engine, "before_cursor_execute", self._seen)
-
-    def _seen(self, *_args) -> None:
-        self.count += 1
-
-    @contextmanager
-    def measure(self):
-        """Count the statements sent inside the block; read `.last` afterwards."""
-        start = self.count
-        yield
-        self.last = self.count - start
 
 
 def _time(request: Callable[[], object], runs: int, counter: QueryCounter, between: Callable[[], object] | None = None):
@@ -142,13 +108,8 @@ def _time(request: Callable[[], object], runs: int, counter: QueryCounter, betwe
         queries.append(counter.last)
         if between:
             between()
-    return {"median_ms": round(statistics.median(samples), 2), "p95_ms": round(_p95(samples), 2),
-            "cpu_median_ms": round(statistics.median(cpu), 2), "queries": max(queries), "runs": runs}
-
-
-def _p95(samples: list[float]) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+    return {**summary(samples), "cpu_median_ms": round(statistics.median(cpu), 2), "queries": max(queries),
+            "runs": runs}
 
 
 def _ok(response, status: int = 200):
@@ -175,7 +136,7 @@ def main() -> None:
             started = time.perf_counter()
             structure_id = _load(db.session, args.people)
             load_s = time.perf_counter() - started
-            _analyze(db.engine)
+            analyze(db.engine)
             listed = db.session.scalar(select(func.count()).select_from(Person).where(
                 Person.structure_id == structure_id, Person.archived.is_(False)))
             counter = QueryCounter(db.engine)
@@ -223,8 +184,7 @@ def main() -> None:
 
         report = {
             "database": dialect,
-            "load_average": [round(x, 2) for x in os.getloadavg()],
-            "cpus": os.cpu_count(),
+            **machine(),
             "people": args.people,
             "listed": listed,
             "load_seconds": round(load_s, 2),

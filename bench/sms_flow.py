@@ -27,10 +27,11 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import event, func, insert, select
+from sqlalchemy import func, insert, select
+
+from bench.common import QueryCounter, machine, make_app, summary
 
 HERE = Path(__file__).resolve().parent.parent
 PASSWORD = "bench-mot-de-passe"
@@ -62,22 +63,8 @@ def _parse_args() -> argparse.Namespace:
 
 
 def _make_app(database_url: str, redis_url: str | None, instance: str):
-    os.environ["TUTTI_INSTANCE_PATH"] = instance  # keeps the embedded Redis and the secret key out of the repository
-    from app import create_app
-
-    config = {
-        "SQLALCHEMY_DATABASE_URI": database_url,
-        "SECRET_KEY": "bench",
-        "WTF_CSRF_ENABLED": False,
-        "SESSION_COOKIE_SECURE": False,
-        "TUTTI_LOGIN_LIMIT": "1000 per minute",
-        "RATELIMIT_KEY_PREFIX": f"bench-{os.getpid()}",
-        "TUTTI_QUEUE_NAME": f"tutti-bench-{os.getpid()}",
-        "TUTTI_SMS_TRANSPORT": "outbox",
-    }
-    if redis_url:
-        config["REDIS_URL"] = redis_url
-    return create_app(config)
+    extra = {"REDIS_URL": redis_url} if redis_url else {}
+    return make_app(database_url, instance, TUTTI_SMS_TRANSPORT="outbox", **extra)
 
 
 def _load(db, count: int, seed: int = 36_608) -> tuple[int, int]:
@@ -139,25 +126,6 @@ class ServerTimer:
             self.last = (time.perf_counter() - start) * 1000
 
 
-class QueryCounter:
-    """Count the SQL statements the engine sends."""
-
-    def __init__(self, engine):
-        self.count = 0
-        self.last = 0
-        event.listen(engine, "before_cursor_execute", self._seen)
-
-    def _seen(self, *_args) -> None:
-        self.count += 1
-
-    @contextmanager
-    def measure(self):
-        """Count the statements sent inside the block; read `.last` afterwards."""
-        start = self.count
-        yield
-        self.last = self.count - start
-
-
 def _time(request: Callable[[], object], runs: int, counter: QueryCounter, warmup: int = 3,
           before: Callable[[], object] | None = None) -> dict:
     """Return median and p95 in ms (wall clock, server time alone, this process's CPU) and the queries sent."""
@@ -176,14 +144,8 @@ def _time(request: Callable[[], object], runs: int, counter: QueryCounter, warmu
             cpu.append((time.process_time() - start_cpu) * 1000)
         server.append(SERVER.last)
         queries.append(counter.last)
-    return {"median_ms": round(statistics.median(samples), 2), "p95_ms": round(_p95(samples), 2),
-            "server_median_ms": round(statistics.median(server), 2), "server_p95_ms": round(_p95(server), 2),
-            "cpu_median_ms": round(statistics.median(cpu), 2), "queries": max(queries), "runs": runs}
-
-
-def _p95(samples: list[float]) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+    return {**summary(samples), **summary(server, "server_"), "cpu_median_ms": round(statistics.median(cpu), 2),
+            "queries": max(queries), "runs": runs}
 
 
 def _ok(response, status: int = 200, root: str | None = None):
@@ -350,8 +312,7 @@ def main() -> None:
         report = {
             "database": dialect,
             "redis": "embedded" if not args.redis_url else "server",
-            "load_average": [round(x, 2) for x in os.getloadavg()],
-            "cpus": os.cpu_count(),
+            **machine(),
             "people": args.people,
             "load_seconds": round(load_s, 2),
             "recap_figures": _recap_figures(recap_page),
