@@ -8,6 +8,7 @@ captured is what the SMSC accepted.
 
 from __future__ import annotations
 
+import os
 import time
 
 import pytest
@@ -19,11 +20,11 @@ from faults_helpers import (
     settled,
     wait_for,
 )
-from sms_helpers import body, build_world, login, recap, recap_token, root_id, select_people, send, sms_config, text
+from sms_helpers import HX, body, build_world, login, recap, recap_token, root_id, select_people, send, sms_config, text
 from test_smpp_flow import add_people, new_simulator, newest_campaign, received_by, smpp_url
 
 from tutti import credit
-from tutti.sms_models import CAMPAIGN_DONE, CAMPAIGN_QUEUED
+from tutti.sms_models import CAMPAIGN_DONE, CAMPAIGN_QUEUED, CAMPAIGN_SENDING
 
 TEXT = "Répétition générale samedi à 14h, salle Molière."
 
@@ -132,4 +133,46 @@ def test_redis_restarted_empty_mid_campaign_each_number_once_finished_once(app, 
     assert second.id != campaign.id
     wait_for(lambda: campaign_row(db, second.id).status == CAMPAIGN_DONE or not worker.alive(), 60,
              "the worker to send the next campaign")
+    assert worker.alive(), worker.log()
+
+
+# The SMSC away: CI runs a short outage; the full minute is TUTTI_FAULTS_SMSC_OUTAGE=60.
+SMSC_OUTAGE = float(os.environ.get("TUTTI_FAULTS_SMSC_OUTAGE", "15"))
+AWAY_NOTICE = "L'opérateur SMS ne répond pas depuis le"
+
+
+def test_smsc_unreachable_campaign_waits_says_so_and_finishes_without_duplicate(app, db, client, sim, worker):
+    world = build_world(db, sms=1000)
+    ids, phones = add_people(db, world.structure_id, 150)
+    select_people(db, world, ids)
+    login(client, "ecrivain")
+    send(client, TEXT, _recap_token(client, TEXT))
+    campaign = newest_campaign(db, world.structure_id)
+    worker.start()
+    wait_for(lambda: settled(db, campaign.id) >= 30, 60, "the worker to send its first batches")
+
+    sim.stop()  # connection refused from now on
+    stopped = time.monotonic()
+    wait_for(lambda: campaign_row(db, campaign.id).provider_away_since is not None or not worker.alive(), 30,
+             "the job to notice the SMSC is away")
+    during = settled(db, campaign.id)
+    assert campaign_row(db, campaign.id).status == CAMPAIGN_SENDING
+    progress = text(body(client.get(f"/sms/campaigns/{campaign.id}/progress", headers=HX)))
+    assert AWAY_NOTICE in progress and "reprendra automatiquement dès son retour" in progress
+    assert "Envoi en cours" in progress
+    assert AWAY_NOTICE in text(body(client.get(f"/sms/campaigns/{campaign.id}")))
+    time.sleep(max(0.0, SMSC_OUTAGE - (time.monotonic() - stopped)))
+    assert settled(db, campaign.id) == during  # nothing moved while the SMSC was away
+    back = new_simulator(port=sim.port, receipt_delay=0.2)
+    try:
+        wait_for(lambda: campaign_row(db, campaign.id).status == CAMPAIGN_DONE or not worker.alive(), 120,
+                 "the campaign to finish once the SMSC is back")
+        received = received_by(sim) + received_by(back)
+        assert_sent_exactly_once(db, campaign.id, received, set(phones))
+        assert sum(received_by(back).values()) > 0
+        finished = text(body(client.get(f"/sms/campaigns/{campaign.id}/progress", headers=HX)))
+        assert "Envoi terminé" in finished and AWAY_NOTICE not in finished
+        assert campaign_row(db, campaign.id).provider_away_since is None
+    finally:
+        back.stop()
     assert worker.alive(), worker.log()

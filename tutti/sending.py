@@ -51,6 +51,9 @@ BATCH_SIZES = {"outbox": 500, "smpp": 50}
 SCHEDULE_SLACK = timedelta(seconds=60)
 # How long a job waits for an unreachable provider before leaving the campaign to the sweeper.
 PROVIDER_PATIENCE = 300.0
+# The longest pause between two tries while the provider is away: a refused connection costs nothing,
+# and a campaign should not wait long once the provider is back.
+RETRY_MOST = 10.0
 _STATE_OF = {"accepted": MSG_SENT, "failed": MSG_FAILED, "unknown": MSG_UNKNOWN}
 
 
@@ -84,19 +87,32 @@ def _send_all(db: Session, campaign_id: int, transport: Transport, owner: str, s
     """Send batch after batch; wait with backoff while the provider is away; False when it stays away."""
     patience = runtime.setting("provider_patience", PROVIDER_PATIENCE)
     waited, delay = 0.0, 1.0
+    away = db.scalar(select(Campaign.provider_away_since).where(Campaign.id == campaign_id)) is not None
     while True:
         sent, not_sent = _send_next_batch(db, campaign_id, transport, owner, size)
         if not sent and not not_sent:
             return True
         if not_sent and not sent:
+            if not away:
+                away = _mark_provider_away(db, campaign_id, True)
             if waited >= patience:
                 return False
             log.warning("campaign %s: provider unreachable, trying again in %.0f s", campaign_id, delay)
             time.sleep(delay)
             waited += delay
-            delay = min(delay * 2, 30.0)
+            delay = min(delay * 2, RETRY_MOST)
         else:
+            if away:
+                away = _mark_provider_away(db, campaign_id, False)
             waited, delay = 0.0, 1.0
+
+
+def _mark_provider_away(db: Session, campaign_id: int, away: bool) -> bool:
+    """Record that the provider is unreachable (keeping since when), or that it answers again."""
+    db.execute(update(Campaign).where(Campaign.id == campaign_id).values(
+        provider_away_since=func.coalesce(Campaign.provider_away_since, utcnow()) if away else None))
+    db.commit()
+    return away
 
 
 def _let_go(db: Session, campaign_id: int, owner: str) -> None:
@@ -227,7 +243,8 @@ def finalise(db: Session, campaign_id: int) -> bool:
         return False
     done = db.execute(
         update(Campaign).where(Campaign.id == campaign_id, Campaign.status == CAMPAIGN_SENDING)
-        .values(status=CAMPAIGN_DONE, finished_at=utcnow(), lease_owner=None, lease_until=None)
+        .values(status=CAMPAIGN_DONE, finished_at=utcnow(), lease_owner=None, lease_until=None,
+                provider_away_since=None)
     ).rowcount
     if done != 1:
         db.rollback()

@@ -78,6 +78,8 @@ class Campaign(Base):
     # The lease: only the run holding an unexpired lease works on the campaign.
     lease_owner: Mapped[str | None] = mapped_column(String(64))
     lease_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Since when the job finds the SMS provider unreachable (the progress says so); None once it answers.
+    provider_away_since: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     author: Mapped[Account] = relationship()
 
