@@ -214,6 +214,26 @@ def test_embed_panel_token_forged_is_refused(client, link):
     assert "Cette fenêtre d'envoi a expiré" in text(body(response))
 
 
+def test_embed_panel_ends_when_its_token_is_too_old(app, client, link):
+    panel = open_panel(client, link)
+    app.config["TUTTI_PANEL_TTL"] = -1
+    try:
+        response = panel.get("/sms/compose")
+    finally:
+        app.config.pop("TUTTI_PANEL_TTL")
+    assert response.status_code == 401
+    assert root_id(body(response)) == "embed-refused"
+
+
+def test_embed_panel_ends_when_its_account_is_disabled(client, db, world, link):
+    panel = open_panel(client, link)
+    db.execute(update(Account).where(Account.id == world.accounts["ecrivain"]).values(active=False))
+    db.commit()
+    response = panel.post("/sms/recap", {"message": MESSAGE})
+    assert response.status_code == 401
+    assert root_id(body(response)) == "embed-refused"
+
+
 # --- gates --------------------------------------------------------------------------------------------------------
 
 

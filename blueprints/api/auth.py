@@ -8,7 +8,6 @@ from werkzeug.exceptions import HTTPException
 from blueprints.api import bp
 from blueprints.extensions import limiter, session
 from tutti import api_keys
-from tutti.api_models import ApiKey
 
 MESSAGES = {
     400: "Requête invalide.",
@@ -74,11 +73,6 @@ def authenticate():
         return error_response(401)
     g.api_key_id, g.api_structure_id = key.id, key.structure_id
     return None
-
-
-def current_key() -> ApiKey:
-    """Return the key of this request."""
-    return session().get(ApiKey, g.api_key_id)
 
 
 def structure_id() -> int:
