@@ -15,7 +15,7 @@ from blueprints.extensions import login_manager, session, tutti_state
 from blueprints.htmx import add_vary
 from blueprints.i18n import N_
 from tutti.models import Account
-from tutti.params import to_int
+from tutti.params import MAX_ID, to_int
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -23,13 +23,11 @@ CSP = (
 )
 
 
-# The largest id a URL may carry: ids are 32-bit integers in PostgreSQL, and SQLite cannot even bind a number past
-# 2**63 (an OverflowError, that is a 500); a bigger one is simply not found.
-MAX_ID = 2**31 - 1
-
-
 class IdConverter(IntegerConverter):
-    """`<int:…>` in Tutti's URLs: ASCII digits up to MAX_ID; anything else is a 404."""
+    """`<int:…>` in Tutti's URLs: ASCII digits up to MAX_ID; anything else is a 404.
+
+    SQLite cannot even bind a number past 2**63 (an OverflowError, that is a 500).
+    """
 
     def __init__(self, url_map, *args, **kwargs) -> None:
         kwargs.setdefault("max", MAX_ID)

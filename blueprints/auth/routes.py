@@ -49,7 +49,9 @@ def login():
     form = LoginForm()
     if form.validate_on_submit():
         login_name = form.login.data.strip().lower()
-        account = db_session().scalar(select(Account).where(func.lower(Account.login) == login_name))
+        account = None
+        if login_name.isprintable():  # no login holds a control character; PostgreSQL refuses NUL outright
+            account = db_session().scalar(select(Account).where(func.lower(Account.login) == login_name))
         valid = check_password(account.password_hash if account else _DUMMY_HASH, form.password.data)
         if account and valid and account.active:
             session.clear()  # a new session at login: nothing from before survives it
