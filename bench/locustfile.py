@@ -62,10 +62,10 @@ PLAN: Plan  # set in main()
 
 
 class Record:
-    """Every request's time (ms, float) by kind, and the errors with their reasons, while measuring."""
+    """Every request's time (ms, float) by kind while measuring, and every error with its reason."""
 
     def __init__(self) -> None:
-        self.measuring = False
+        self.phase = "warmup"  # then "measuring", then "closing" (senders finish the send they are in)
         self.times: dict[str, list[float]] = defaultdict(list)
         self.errors: Counter[str] = Counter()
         self.warmup_errors: Counter[str] = Counter()
@@ -73,18 +73,21 @@ class Record:
         self.envoyer: list[int] = []  # campaign ids, one per Envoyer answered
         self.finished_seen: set[int] = set()
         self.ready = 0
+        self.sends_in_progress = 0
+
+    @property
+    def measuring(self) -> bool:
+        """Say whether requests are being timed."""
+        return self.phase == "measuring"
 
     def request(self, request_type, name, response_time, response_length, exception=None, **_kw) -> None:
         """Note one request (locust's request event)."""
         if name == "login" and exception is None:
             self.logins.append(response_time)
-        if not self.measuring:
-            if exception is not None:
-                self.warmup_errors[f"{name}: {exception}"] += 1
-            return
-        self.times[name].append(response_time)
+        if self.measuring:
+            self.times[name].append(response_time)
         if exception is not None:
-            self.errors[f"{name}: {exception}"] += 1
+            (self.warmup_errors if self.phase == "warmup" else self.errors)[f"{name}: {exception}"] += 1
 
 
 RECORD = Record()
@@ -111,7 +114,7 @@ class Staff(FastHttpUser):
         self.csrf = match.group(1) if match else ""
         self.tags = TAG_OPTION.findall(people.text or "")
         RECORD.ready += 1
-        while not RECORD.measuring:  # everyone starts together, once every account is in
+        while RECORD.phase == "warmup":  # everyone starts together, once every account is in
             gevent.sleep(0.1)
 
     def call(self, method: str, path: str, kind: str, check=None, htmx: bool = False, **kwargs):
@@ -189,7 +192,18 @@ class SendingStaff(Staff):
 
     @task
     def send(self) -> None:
-        """One send, from the person list to « Envoi terminé »."""
+        """One send, from the person list to « Envoi terminé »; none begins once the measure is over."""
+        if RECORD.phase != "measuring":
+            gevent.sleep(1)
+            return
+        RECORD.sends_in_progress += 1
+        try:
+            self.one_send()
+        finally:
+            RECORD.sends_in_progress -= 1
+
+    def one_send(self) -> None:
+        """Pick people, type, Valider, Envoyer, watch the progress."""
         self.select_people()
         self.compose()
         text = random.choice(TEXTS)
@@ -303,11 +317,16 @@ def main(argv: list[str]) -> int:
     while RECORD.ready < users and time.monotonic() - started < PLAN.login_timeout:
         gevent.sleep(0.2)
     warmup = time.monotonic() - started
-    RECORD.measuring = True
+    RECORD.phase = "measuring"
     begun = time.monotonic()
     gevent.sleep(PLAN.duration)
-    RECORD.measuring = False
+    RECORD.phase = "closing"
     seconds = time.monotonic() - begun
+    closing = time.monotonic()
+    while RECORD.sends_in_progress and time.monotonic() - closing < 180:
+        gevent.sleep(0.2)
+    if RECORD.sends_in_progress:
+        RECORD.errors[f"{RECORD.sends_in_progress} sends still running 180 s after the measure"] += 1
     runner.quit()
     if RECORD.ready < users:
         RECORD.warmup_errors[f"only {RECORD.ready} of {users} users logged in"] += 1
