@@ -140,6 +140,11 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(operator.bp)
     admin.init_app(app)
     operator.init_app(app)
+
+    from blueprints import ops
+
+    app.register_blueprint(ops.bp)
+    ops.init_app(app)
     admin_commands.register(app)
 
     from blueprints import api, embed

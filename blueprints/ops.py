@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, jsonify, render_template
+from flask import Blueprint, Flask, jsonify, render_template
 from flask_babel import gettext
-from flask_login import current_user, login_required
 from redis.exceptions import RedisError
 from rq import Worker
 from rq.registry import FailedJobRegistry, ScheduledJobRegistry, StartedJobRegistry
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
+from blueprints.admin.access import operator_only
 from blueprints.extensions import limiter, session, tutti_state
 
 bp = Blueprint("ops", __name__)
@@ -38,11 +38,9 @@ def healthz():
 
 
 @bp.route("/operator/queues")
-@login_required
+@operator_only
 def queues():
     """Show the operator what waits, runs, is scheduled or failed, and which workers are alive."""
-    if not current_user.is_operator:
-        abort(403)
     queue = tutti_state()["queue"]
     try:
         figures = {
@@ -57,3 +55,11 @@ def queues():
         return render_template("ops/queues.html", unavailable=True)
     return render_template("ops/queues.html", unavailable=False, figures=figures, failed=failed, workers=workers,
                            queue_name=queue.name)
+
+
+def init_app(app: Flask) -> None:
+    """Show « Files d'envoi » in the navigation of operator accounts."""
+    from blueprints.i18n import N_
+    from blueprints.ui import NavItem, register_nav
+
+    register_nav(app, NavItem("ops.queues", N_("Files d'envoi"), lambda account: account.is_operator, order=85))

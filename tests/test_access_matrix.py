@@ -129,6 +129,8 @@ ROUTES = [
     Route("admin.reset", "POST", ("login",) * 8, lambda w: {"token": w.token},
           lambda w: {"password": "un-nouveau-mot", "confirm": "un-nouveau-mot"}, writes=ROLES, by_link=True),
     Route("operator.index", "GET", OPERATOR),
+    Route("ops.queues", "GET", OPERATOR),
+    Route("ops.healthz", "GET", ANYONE),
     Route("operator.set_option", "POST", OPERATOR_GO, lambda w: {"structure_id": w.school}, lambda w: {"enabled": ""},
           writes=("operator",)),
     Route("operator.approve_order", "POST", OPERATOR_GO, lambda w: {"order_id": w.order}, writes=("operator",)),
