@@ -125,7 +125,12 @@ class Form:
 
 def said(*words: str) -> Callable:
     """Accepted when the answer, or the page it redirects to, says one of these words."""
-    return lambda client, response: any(word in body(response) + _flash(client, response) for word in words)
+
+    def accepted(client, response) -> bool:
+        page = body(response) + _flash(client, response)  # once: reading the page consumes the flashed message
+        return any(word in page for word in words)
+
+    return accepted
 
 
 def redirected(client, response) -> bool:
