@@ -62,6 +62,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config.update(_environment_config())
     if test_config:
         app.config.update(test_config)
+    from tutti import logs
+
+    # TUTTI_LOG_FORMAT=json (and TUTTI_LOG_LEVEL): one JSON object per line; unset, logging is left as it is.
+    logs.configure_from_env()
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _secret_key(app.instance_path)
     app.config["REMEMBER_COOKIE_SECURE"] = app.config["SESSION_COOKIE_SECURE"]

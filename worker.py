@@ -14,6 +14,7 @@ import os
 import signal
 import sys
 import threading
+import time
 from datetime import timedelta
 
 import redis
@@ -42,6 +43,30 @@ class TuttiWorker(Worker):
             ctypes.CDLL(None).prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
             if os.getppid() != self.pid:  # the worker died before prctl took effect
                 os._exit(1)
+
+    def perform_job(self, job: Job, *args, **kwargs) -> bool:
+        """Run the job in the work-horse, then log one line of its outcome (and its campaign's, for a send)."""
+        started = time.perf_counter()
+        ok = super().perform_job(job, *args, **kwargs)
+        try:
+            log_job_outcome(job, ok, time.perf_counter() - started, self.name)
+        except Exception:  # a log line must never turn a finished job into a failed one
+            log.exception("could not log the outcome of job %s", job.id)
+        return ok
+
+
+def log_job_outcome(job: Job, ok: bool, seconds: float, worker: str) -> None:
+    """Log the job's id, function, result and duration; for a campaign, its status and messages per state."""
+    from tutti import logs, runtime
+
+    fields = {"job_id": job.id, "function": job.func_name, "job_status": "finished" if ok else "failed",
+              "duration_ms": round(seconds * 1000, 1), "worker": worker}
+    if ok:
+        fields["result"] = str(job.return_value(refresh=True))
+    if job.func_name == "tutti.sending.send_campaign" and job.args:
+        with runtime.session() as db:
+            fields.update(logs.campaign_outcome(db, int(job.args[0])))
+    log.info("job %s %s", job.func_name, fields["job_status"], extra=fields)
 
 
 def build_worker(app, name: str | None = None) -> Worker:
@@ -137,7 +162,10 @@ def start_sweeper(app, interval: float, grace: float | None = None) -> threading
 
 def main(argv: list[str]) -> int:
     """Run the worker until it is told to stop."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    from tutti import logs
+
+    # Plain text unless TUTTI_LOG_FORMAT=json; create_app reads the same settings.
+    logs.configure_from_env(default_format="text")
     app = create_app()
     smpp = app.config["TUTTI_SMS_TRANSPORT"].startswith("smpp://")
     if "--receiver-only" in argv:

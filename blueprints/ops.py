@@ -1,8 +1,13 @@
-"""Operations: a health check for load balancers, and the operator's view of the queues."""
+"""Operations: a health check for load balancers, the operator's view of the queues, one log line per request."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, jsonify, render_template
+import logging
+import re
+import time
+import uuid
+
+from flask import Blueprint, Flask, g, jsonify, render_template, request
 from flask_babel import gettext
 from redis.exceptions import RedisError
 from rq import Worker
@@ -14,6 +19,9 @@ from blueprints.admin.access import operator_only
 from blueprints.extensions import limiter, session, tutti_state
 
 bp = Blueprint("ops", __name__)
+log = logging.getLogger("tutti.request")
+# A request id a proxy may hand us (X-Request-ID); anything else is replaced by one of ours.
+_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 
 
 @bp.route("/healthz")
@@ -57,9 +65,39 @@ def queues():
                            queue_name=queue.name)
 
 
+def _start_request() -> None:
+    """Give the request its id and note when it began."""
+    given = request.headers.get("X-Request-ID", "")
+    g.request_id = given if _REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
+    g.request_started = time.perf_counter()
+
+
+def _log_request(response):
+    """Log one line for the request: ids and figures, never the query string, the form or a token in the path."""
+    fields = {
+        "request_id": g.get("request_id"),
+        "method": request.method,
+        "endpoint": request.endpoint,
+        "route": request.url_rule.rule if request.url_rule else None,
+        "status": response.status_code,
+        "duration_ms": round((time.perf_counter() - g.get("request_started", time.perf_counter())) * 1000, 1),
+        "htmx": request.headers.get("HX-Request") == "true",
+    }
+    fields.update({k: v for k, v in (request.view_args or {}).items() if k.endswith("_id") and isinstance(v, int)})
+    user = g.get("_login_user")  # only the account the view already loaded: logging never queries the database
+    if user is not None and user.is_authenticated:
+        fields.update(account_id=user.id, structure_id=user.structure_id)
+    log.info("%s %s %s", request.method, fields["route"] or "-", response.status_code, extra=fields)
+    if fields["request_id"]:
+        response.headers["X-Request-ID"] = fields["request_id"]
+    return response
+
+
 def init_app(app: Flask) -> None:
-    """Show « Files d'envoi » in the navigation of operator accounts."""
+    """Log each request, and show « Files d'envoi » in the navigation of operator accounts."""
     from blueprints.i18n import N_
     from blueprints.ui import NavItem, register_nav
 
+    app.before_request(_start_request)
+    app.after_request(_log_request)
     register_nav(app, NavItem("ops.queues", N_("Files d'envoi"), lambda account: account.is_operator, order=85))
