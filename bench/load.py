@@ -259,7 +259,7 @@ def _report(settings: Settings, url: str, figures: dict, settled: dict, extra: d
         "users": {"typing": settings.typing, "sending": settings.sending}, "people": settings.people,
         "cpus": os.cpu_count(), **{k: extra.pop(k) for k in ("uptime_before", "uptime_after")},
         "seconds": figures["seconds"], "requests": figures["requests"], "requests_per_s": figures["requests_per_s"],
-        "kinds": figures["kinds"],
+        "kinds": figures["kinds"], "client_cpu_s": figures["client_cpu_s"],
         "errors": errors, "error_reasons": dict(reasons.most_common()),
         "warmup": {k: v for k, v in figures["warmup"].items() if k != "error_reasons"},
         "sending": {

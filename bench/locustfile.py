@@ -18,6 +18,7 @@ import json
 import math
 import random
 import re
+import resource
 import sys
 import time
 from collections import Counter, defaultdict
@@ -116,6 +117,7 @@ class Staff(FastHttpUser):
         RECORD.ready += 1
         while RECORD.phase == "warmup":  # everyone starts together, once every account is in
             gevent.sleep(0.1)
+        gevent.sleep(random.uniform(0, 5))  # though not all in the same millisecond
 
     def call(self, method: str, path: str, kind: str, check=None, htmx: bool = False, **kwargs):
         """Send a request; count it as an error when its status is ≥ 400 or its answer fails `check`."""
@@ -299,6 +301,7 @@ def summary(seconds: float, warmup_seconds: float) -> dict:
                    "login_p50_ms": round(_percentile(sorted(RECORD.logins), 0.5), 1) if RECORD.logins else None,
                    "errors": sum(RECORD.warmup_errors.values()),
                    "error_reasons": dict(RECORD.warmup_errors.most_common())},
+        "client_cpu_s": round(sum(resource.getrusage(resource.RUSAGE_SELF)[:2]), 1),
         "envoyer_campaigns": RECORD.envoyer, "finished_seen": sorted(RECORD.finished_seen),
     }
 
