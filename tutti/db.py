@@ -16,11 +16,17 @@ def normalise_url(url: str) -> str:
     return url
 
 
-def engine_options(url: str) -> dict:
+# How long a statement waits for a lock another connection holds before giving up with an error
+# (SQLite's busy timeout, PostgreSQL's lock_timeout): a web request must answer, not hang.
+LOCK_WAIT_SECONDS = 15.0
+
+
+def engine_options(url: str, lock_wait: float = LOCK_WAIT_SECONDS) -> dict:
     """Return engine options suited to the database the URL names."""
     if url.startswith("sqlite"):
-        return {"connect_args": {"timeout": 15}}
-    return {"pool_pre_ping": True}
+        # The driver's timeout is SQLite's busy timeout: a writer waits that long for the write lock.
+        return {"connect_args": {"timeout": lock_wait}}
+    return {"pool_pre_ping": True, "connect_args": {"options": f"-c lock_timeout={int(lock_wait * 1000)}"}}
 
 
 @event.listens_for(Engine, "connect")
@@ -30,6 +36,5 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=15000")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()

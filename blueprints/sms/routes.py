@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import current_app, render_template, request
 from flask_babel import gettext
+from sqlalchemy.exc import OperationalError
 
 from blueprints import htmx
 from blueprints.extensions import current_account, session, tutti_state
@@ -133,6 +134,10 @@ def send():
     except campaigns.SelectionChanged:
         return _recap(message, gettext("La sélection a changé depuis le récapitulatif : vérifiez le nouveau coût "
                                        "avant d'envoyer."))
+    except OperationalError:  # the database stayed locked longer than a request may wait: nothing written
+        db.rollback()
+        return _recap(message, gettext("La base de données est momentanément occupée : rien n'a été envoyé ni "
+                                       "débité. Cliquez à nouveau sur Envoyer dans un instant."))
     if created.new:
         enqueue_campaign(db, tutti_state()["queue"], created.campaign_id, at)
     response = current_app.make_response(progress_fragment(created.campaign_id))
