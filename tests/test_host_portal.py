@@ -295,3 +295,36 @@ def test_host_select_recipients_ignores_other_structures(portal):
             assert select_recipients(account, [mine[0], stranger.id]) == 1
             assert select_recipients(account, mine) == len(mine)
         db.session.remove()
+
+
+def test_host_user_mapped_to_disabled_account_meets_gate(portal):
+    from examples.flask_portal.models import db
+
+    app, _ = portal
+    with app.app_context():
+        account = db.session.scalar(select(Account).where(Account.login == "portail-secretariat"))
+        account.active = False
+        db.session.commit()
+        db.session.remove()
+    client = app.test_client()
+    log_in(client, WRITER)
+    response = client.get(f"{PREFIX}/compose", headers=HX)
+    assert response.status_code == 403
+    assert "n'est rattaché à aucun compte personnel" in text(body(response))
+
+
+def test_host_csrf_protect_kept_and_guards_panel(redis_url, tmp_path):
+    from flask_wtf import CSRFProtect
+
+    host = Flask(__name__, instance_path=str(tmp_path))
+    host.config.update(SQLALCHEMY_DATABASE_URI="sqlite://", REDIS_URL=redis_url, SECRET_KEY="x")
+    SQLAlchemy().init_app(host)
+    login_manager = LoginManager()
+    login_manager.init_app(host)
+    login_manager.user_loader(lambda user_id: None)
+    csrf = CSRFProtect(host)
+    hooks = list(host.before_request_funcs.get(None, []))
+    init_sms_panel(host, account_loader=lambda user: None, layout="layout.html", url_prefix="/x/sms")
+    assert host.extensions["csrf"] is csrf
+    assert host.before_request_funcs.get(None, []) == hooks  # no second CSRF check of its own
+    assert host.test_client().post("/x/sms/recipients", data={"person_id": "1"}).status_code == 400
