@@ -6,9 +6,6 @@ import importlib
 from pathlib import Path
 
 import click
-from alembic import command
-from alembic.autogenerate import compare_metadata
-from alembic.migration import MigrationContext
 from flask import Flask, current_app
 from sqlalchemy import MetaData, inspect
 
@@ -29,6 +26,10 @@ def model_metadata() -> MetaData:
 
 def prepare_schema() -> str:
     """Bring the app's database up to the models through the migrations; say what was done."""
+    from alembic import command
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
     metadata = model_metadata()
     config = current_app.extensions["migrate"].migrate.get_config()
     tables = set(inspect(db.engine).get_table_names())
