@@ -133,6 +133,14 @@ def _reason(stopped: ColumnElement[bool]) -> ColumnElement[str]:
     )
 
 
+def _deliverable_numbers(db: Session, structure_id: int, account_id: int) -> list[tuple[str, int]]:
+    """Return each distinct deliverable number of the selection with how many selected people have it."""
+    return [tuple(row) for row in db.execute(
+        selected_people(structure_id, account_id, Person.mobile_e164, func.count())
+        .where(deliverable(structure_id)).group_by(Person.mobile_e164)
+    )]
+
+
 def resolve(db: Session, structure_id: int, account_id: int, shown: int | None = None) -> Recipients:
     """Count what the account's selection reaches, and name the first `shown` people left out."""
     shown = EXCLUDED_SHOWN if shown is None else shown
@@ -149,20 +157,24 @@ def resolve(db: Session, structure_id: int, account_id: int, shown: int | None =
         func.count(case((has_mobile, 1))),
     )).one()
     selected, no_mobile, landline, invalid, with_mobile = (int(n or 0) for n in kinds)
-    numbers = db.execute(
-        selected_people(structure_id, account_id, Person.mobile_e164, func.count())
-        .where(deliverable(structure_id)).group_by(Person.mobile_e164)
-    ).all()
+    numbers = _deliverable_numbers(db, structure_id, account_id)
     reached = sum(people for _, people in numbers)
     left_out = {REASON_NO_MOBILE: no_mobile, REASON_INVALID: invalid, REASON_LANDLINE: landline,
                 REASON_OPTED_OUT: with_mobile - reached, REASON_DUPLICATE: reached - len(numbers)}
-    excluded = exclusions(db, structure_id, account_id, 0, shown) if sum(left_out.values()) and shown else []
+    excluded = []
+    if shown and sum(left_out.values()):
+        shared = [number for number, people in numbers if people > 1]
+        excluded = exclusions(db, structure_id, account_id, 0, shown, shared)
     return Recipients(selected=selected, distinct_numbers=len(numbers), digest=numbers_digest(n for n, _ in numbers),
                       left_out={k: v for k, v in left_out.items() if v}, excluded=excluded)
 
 
-def exclusions(db: Session, structure_id: int, account_id: int, offset: int, limit: int) -> list[Exclusion]:
-    """Return the people left out, in name order, from the `offset`-th, at most `limit` of them."""
+def exclusions(db: Session, structure_id: int, account_id: int, offset: int, limit: int,
+               shared_numbers: list[str] | None = None) -> list[Exclusion]:
+    """Return the people left out, in name order, from the `offset`-th, at most `limit` of them.
+
+    `shared_numbers` (deliverable numbers of more than one selected person) spares a query when known.
+    """
     # The opt-out list joined once (a number is listed at most once per structure), not tested per row.
     stopped = OptOut.id.is_not(None)
     query = (
@@ -180,12 +192,11 @@ def exclusions(db: Session, structure_id: int, account_id: int, offset: int, lim
             ticked.account_id == account_id, ticked.person_id == other.id, other.mobile_e164 == Person.mobile_e164,
             other.id != Person.id, other.structure_id == structure_id, other.archived.is_(False))
     else:
-        # PostgreSQL sorts the candidates anyway: the shared numbers in one grouped pass, hash-joined,
-        # cost less than an index scan per person.
-        numbers = (selected_people(structure_id, account_id, Person.mobile_e164.label("phone"))
-                   .where(_has_mobile()).group_by(Person.mobile_e164).having(func.count() > 1).subquery())
-        query = query.outerjoin(numbers, numbers.c.phone == Person.mobile_e164)
-        shared = numbers.c.phone.is_not(None)
+        # PostgreSQL sorts the candidates anyway: the shared numbers as one list it hashes, whatever
+        # its statistics say (a grouped sub-query joined per row is a disaster on freshly loaded tables).
+        if shared_numbers is None:
+            shared_numbers = [n for n, people in _deliverable_numbers(db, structure_id, account_id) if people > 1]
+        shared = Person.mobile_e164.in_(shared_numbers)
     query = query.where(or_(~_has_mobile(), stopped, shared))
     found: list[Exclusion] = []
     holders: dict[str, str] = {}  # a shared number's first deliverable person, in name order
