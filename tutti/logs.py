@@ -72,6 +72,8 @@ def configure(fmt: str = "text", level: str = "INFO") -> None:
     root = logging.getLogger()
     root.handlers[:] = [h for h in root.handlers if not isinstance(h, _TuttiHandler)] + [handler]
     root.setLevel(level.upper())
+    # Importing Alembic (Flask-Migrate does, in every process) announces its plugins at INFO: noise, not events.
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
 
 
 def configure_from_env(environ: Mapping[str, str] | None = None, default_format: str | None = None) -> bool:
