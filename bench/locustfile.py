@@ -92,6 +92,7 @@ class Record:
 
 
 RECORD = Record()
+WINDOW: list[float] = []  # when the measure began (epoch seconds)
 events.request.add_listener(RECORD.request)
 
 
@@ -295,7 +296,8 @@ def summary(seconds: float, warmup_seconds: float) -> dict:
                        "max_ms": round(ordered[-1], 1)}
     total = sum(len(t) for t in RECORD.times.values())
     return {
-        "seconds": round(seconds, 1), "requests": total, "requests_per_s": round(total / seconds, 1),
+        "window": [round(WINDOW[0], 3), round(WINDOW[0] + seconds, 3)], "seconds": round(seconds, 1),
+        "requests": total, "requests_per_s": round(total / seconds, 1),
         "kinds": kinds, "errors": sum(RECORD.errors.values()), "error_reasons": dict(RECORD.errors.most_common()),
         "warmup": {"seconds": round(warmup_seconds, 1), "users_ready": RECORD.ready,
                    "login_p50_ms": round(_percentile(sorted(RECORD.logins), 0.5), 1) if RECORD.logins else None,
@@ -322,6 +324,7 @@ def main(argv: list[str]) -> int:
     warmup = time.monotonic() - started
     RECORD.phase = "measuring"
     begun = time.monotonic()
+    WINDOW.append(time.time())
     gevent.sleep(PLAN.duration)
     RECORD.phase = "closing"
     seconds = time.monotonic() - begun

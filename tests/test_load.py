@@ -10,8 +10,6 @@ import pytest
 
 from bench import load
 
-pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
-
 
 @pytest.fixture(scope="module")
 def report(tmp_path_factory, pg_schema_url, redis_url):
