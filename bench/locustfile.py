@@ -15,18 +15,16 @@ from __future__ import annotations
 import html
 import itertools
 import json
-import math
 import random
 import re
-import resource
 import sys
 import time
-from collections import Counter, defaultdict
 
 import gevent
 from locust import FastHttpUser, between, events, task
 from locust.env import Environment
 
+from bench.load_record import Plan, Record
 from tutti import encoding
 
 # What secretaries type: plain French (GSM-7) and French with typographic marks (UCS-2, the costly case).
@@ -46,53 +44,10 @@ TAG_OPTION = re.compile(r'<option value="(\d+)"')
 PROGRESS_URL = re.compile(r'/sms/campaigns/(\d+)"')
 
 
-class Plan:
-    """What the swarm does, read from the JSON file the orchestrator writes."""
-
-    def __init__(self, data: dict):
-        self.host: str = data["host"]
-        self.password: str = data["password"]
-        self.typing_logins: list[str] = data["typing"]
-        self.sending_logins: list[str] = data["sending"]
-        self.duration: float = data["duration"]
-        self.results: str = data["results"]
-        self.login_timeout: float = data.get("login_timeout", 180)
-
-
 PLAN: Plan  # set in main()
 
 
-class Record:
-    """Every request's time (ms, float) by kind while measuring, and every error with its reason."""
-
-    def __init__(self) -> None:
-        self.phase = "warmup"  # then "measuring", then "closing" (senders finish the send they are in)
-        self.times: dict[str, list[float]] = defaultdict(list)
-        self.errors: Counter[str] = Counter()
-        self.warmup_errors: Counter[str] = Counter()
-        self.logins: list[float] = []
-        self.envoyer: list[int] = []  # campaign ids, one per Envoyer answered
-        self.finished_seen: set[int] = set()
-        self.ready = 0
-        self.sends_in_progress = 0
-
-    @property
-    def measuring(self) -> bool:
-        """Say whether requests are being timed."""
-        return self.phase == "measuring"
-
-    def request(self, request_type, name, response_time, response_length, exception=None, **_kw) -> None:
-        """Note one request (locust's request event)."""
-        if name == "login" and exception is None:
-            self.logins.append(response_time)
-        if self.measuring:
-            self.times[name].append(response_time)
-        if exception is not None:
-            (self.warmup_errors if self.phase == "warmup" else self.errors)[f"{name}: {exception}"] += 1
-
-
 RECORD = Record()
-WINDOW: list[float] = []  # when the measure began (epoch seconds)
 events.request.add_listener(RECORD.request)
 
 
@@ -281,33 +236,6 @@ def _recap_ready(r) -> str | None:
     return None
 
 
-def _percentile(ordered: list[float], q: float) -> float:
-    """Return the nearest-rank percentile of sorted samples."""
-    return ordered[min(len(ordered) - 1, max(0, math.ceil(q * len(ordered)) - 1))]
-
-
-def summary(seconds: float, warmup_seconds: float) -> dict:
-    """Return the figures of the measured window."""
-    kinds = {}
-    for name, times in sorted(RECORD.times.items()):
-        ordered = sorted(times)
-        kinds[name] = {"requests": len(ordered), "per_s": round(len(ordered) / seconds, 1),
-                       **{f"p{q}_ms": round(_percentile(ordered, q / 100), 1) for q in (50, 95, 99)},
-                       "max_ms": round(ordered[-1], 1)}
-    total = sum(len(t) for t in RECORD.times.values())
-    return {
-        "window": [round(WINDOW[0], 3), round(WINDOW[0] + seconds, 3)], "seconds": round(seconds, 1),
-        "requests": total, "requests_per_s": round(total / seconds, 1),
-        "kinds": kinds, "errors": sum(RECORD.errors.values()), "error_reasons": dict(RECORD.errors.most_common()),
-        "warmup": {"seconds": round(warmup_seconds, 1), "users_ready": RECORD.ready,
-                   "login_p50_ms": round(_percentile(sorted(RECORD.logins), 0.5), 1) if RECORD.logins else None,
-                   "errors": sum(RECORD.warmup_errors.values()),
-                   "error_reasons": dict(RECORD.warmup_errors.most_common())},
-        "client_cpu_s": round(sum(resource.getrusage(resource.RUSAGE_SELF)[:2]), 1),
-        "envoyer_campaigns": RECORD.envoyer, "finished_seen": sorted(RECORD.finished_seen),
-    }
-
-
 def main(argv: list[str]) -> int:
     """Start every user, wait until all are logged in, measure for the plan's duration, write the figures."""
     global PLAN
@@ -324,7 +252,7 @@ def main(argv: list[str]) -> int:
     warmup = time.monotonic() - started
     RECORD.phase = "measuring"
     begun = time.monotonic()
-    WINDOW.append(time.time())
+    RECORD.began = time.time()
     gevent.sleep(PLAN.duration)
     RECORD.phase = "closing"
     seconds = time.monotonic() - begun
@@ -337,7 +265,7 @@ def main(argv: list[str]) -> int:
     if RECORD.ready < users:
         RECORD.warmup_errors[f"only {RECORD.ready} of {users} users logged in"] += 1
     with open(PLAN.results, "w", encoding="utf-8") as f:
-        json.dump(summary(seconds, warmup), f, ensure_ascii=False)
+        json.dump(RECORD.summary(seconds, warmup), f, ensure_ascii=False)
     return 0
 
 
