@@ -47,7 +47,6 @@ def sim():
 @pytest.fixture
 def app_config(app_config, own_redis, sim):
     app_config["REDIS_URL"] = own_redis.url
-    app_config["RATELIMIT_STORAGE_URI"] = "memory://"
     app_config["TUTTI_SMS_TRANSPORT"] = smpp_url(sim.port, "throughput=40&window=10")
     return sms_config(app_config)
 
