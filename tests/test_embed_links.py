@@ -167,6 +167,29 @@ def test_embed_link_of_a_disabled_account_is_refused(client, db, world, link):
     assert "désactivé" in text(body(response))
 
 
+def test_embed_link_opened_twice_at_once_opens_once(app, shared, client, link):
+    import threading
+
+    token, outcomes, barrier = link.rsplit("/", 1)[1], [], threading.Barrier(2, timeout=10)
+
+    def open_once() -> None:
+        with shared.session() as own:
+            own.scalar(select(EmbedLink))  # both have read the unused link before either writes
+            barrier.wait()
+            try:
+                embed_links.consume(own, app.config["SECRET_KEY"], token)
+                outcomes.append("opened")
+            except embed_links.LinkRefused as refused:
+                outcomes.append(refused.reason)
+
+    threads = [threading.Thread(target=open_once) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(20)
+    assert sorted(outcomes) == ["opened", embed_links.USED]
+
+
 def test_embed_link_single_use_is_recorded_in_sql(client, db, link):
     client.get(link)
     assert db.scalar(select(EmbedLink.used_at)) is not None
