@@ -155,6 +155,7 @@ ROUTES = [
     Route("sms.replace", "POST", SENDERS, form=lambda w: {"message": "Leçon « annulée »"}, hx=True),
     Route("sms.recap", "POST", SENDERS, form=lambda w: {"message": "Bonjour à tous"}, hx=True),
     Route("sms.send", "POST", SENDERS, form=lambda w: {"message": "Bonjour", "token": "x"}, hx=True),
+    Route("sms.excluded", "GET", SENDERS),
     # The JSON API takes a structure's API key and nothing else: a logged-in session opens none of it (test_api.py
     # tries the keys, across structures too).
     Route("api.credit_balance", "GET", NO_KEY),

@@ -90,6 +90,7 @@ VIEWS = {
     "countdown": View("write", "POST", "/sms/countdown", (), {"message": xss("message") + "ê"}, hx=True),
     "replace": View("write", "POST", "/sms/replace", ("message",), {"message": xss("message")}, hx=True),
     "recap": View("write", "POST", "/sms/recap", ("message", "first", "last"), {"message": xss("message")}, hx=True),
+    "excluded": View("write", "GET", "/sms/excluded", (*NAV, "first", "last")),
     "history": View("write", "GET", "/sms/campaigns", (*NAV, "message", "login")),
     "campaign": View("write", "GET", "/sms/campaigns/{campaign}", (*NAV, "message", "first", "last", "login")),
     "campaign_recipients": View("write", "GET", "/sms/campaigns/{campaign}", ("first", "last"), hx=True),
