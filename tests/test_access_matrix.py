@@ -70,9 +70,14 @@ class Route:
     csrf: bool = True  # False only where no session cookie authenticates the request (an API key does)
 
     @property
-    def id(self) -> str:
-        """Return the test id: endpoint and method."""
+    def key(self) -> str:
+        """Return what the line classifies: endpoint and method."""
         return f"{self.endpoint}:{self.method}"
+
+    @property
+    def id(self) -> str:
+        """Return the test id: endpoint and method, and whether htmx asks."""
+        return self.key + (":hx" if self.hx else "")
 
 
 def _person(key: str):
@@ -83,6 +88,8 @@ _SETTINGS = {"sender_name": "ECOLE", "phone_region": "FR", "window_policy": "war
 _CONTACT = {"subject": "option", "reply_to": "a@b.fr", "message": "Bonjour"}
 _ADMINS = ("admin", "other_admin")
 
+# One line per (endpoint, method), a second one where htmx asks for a fragment. A new route fails
+# test_every_route_classified until it has its line; its test ids are then `endpoint:METHOD-role`.
 ROUTES = [
     Route("static", "GET", ANYONE, lambda w: {"filename": "css/tutti.css"}),
     Route("auth.login", "GET", (200, *("go",) * 7)),
@@ -258,7 +265,7 @@ def test_route_with_other_structure_ids(app, db, route, role):
 def test_every_route_classified(app):
     served = {f"{rule.endpoint}:{method}" for rule in app.url_map.iter_rules()
               for method in rule.methods - {"HEAD", "OPTIONS"}}
-    classified = {route.id for route in ROUTES}
+    classified = {route.key for route in ROUTES}
     missing, stale = sorted(served - classified), sorted(classified - served)
     assert missing == [], f"add a line to ROUTES in tests/test_access_matrix.py for each of: {missing}"
     assert stale == [], f"ROUTES lists routes the app no longer serves: {stale}"
