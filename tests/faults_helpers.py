@@ -110,6 +110,20 @@ class WorkerProcess:
         """Return what the worker wrote."""
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
 
+    def wait(self, condition, timeout: float, what: str) -> None:
+        """Wait until condition() holds while the worker lives; fail with the end of its log otherwise."""
+        try:
+            wait_for(lambda: condition() or not self.alive(), timeout, what)
+        except AssertionError:
+            raise AssertionError(f"timed out waiting for {what}; worker log:\n{self.log_tail()}") from None
+        assert self.alive(), f"the worker died while waiting for {what}; worker log:\n{self.log_tail()}"
+
+    def log_tail(self, lines: int = 60) -> str:
+        """Return the end of the worker's log, without the lines every run repeats."""
+        noise = ("alembic.", "deliver_sm not matched")
+        kept = [line for line in self.log().splitlines() if not any(n in line for n in noise)]
+        return "\n".join(kept[-lines:])
+
     def stop(self) -> None:
         """Stop the worker as an operator would (SIGTERM to its group), killing it if it lingers."""
         if not self.alive():

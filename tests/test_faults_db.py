@@ -15,7 +15,7 @@ from contextlib import contextmanager
 
 import psycopg
 import pytest
-from faults_helpers import WorkerProcess, assert_sent_exactly_once, campaign_row, settled, wait_for
+from faults_helpers import WorkerProcess, assert_sent_exactly_once, campaign_row, settled
 from sms_helpers import (
     body,
     build_world,
@@ -134,12 +134,11 @@ def test_job_survives_a_brief_lock_mid_campaign_and_finishes_once(app, db, clien
     [campaign] = _campaigns(db, world.structure_id)
     worker = WorkerProcess(app, tmp_path, TUTTI_BATCH_SIZE="20").start()
     try:
-        wait_for(lambda: settled(db, campaign.id) >= 30, 60, "the worker to send its first batches")
+        worker.wait(lambda: settled(db, campaign.id) >= 30, 60, "the worker to send its first batches")
         db.commit()  # no read transaction of the test's own stays open across the lock
         with locked(app.config["SQLALCHEMY_DATABASE_URI"], "messages", LOCKED_FOR):
             time.sleep(LOCKED_FOR)
-        wait_for(lambda: campaign_row(db, campaign.id).status == CAMPAIGN_DONE or not worker.alive(), 90,
-                 "the campaign to finish")
+        worker.wait(lambda: campaign_row(db, campaign.id).status == CAMPAIGN_DONE, 90, "the campaign to finish")
         assert_sent_exactly_once(db, campaign.id, received_by(sim), set(phones))
         assert "Traceback" not in worker.log(), worker.log()
     finally:
