@@ -100,7 +100,9 @@ def sweep_once(app, sessions: sessionmaker, grace: float | None = None) -> list[
     def enqueue(campaign_id: int, retry: bool) -> bool:
         # One retry per campaign per lease period, however many workers sweep: the new job needs
         # that long to take the lease, and would otherwise be joined by a new one every sweep.
-        if retry and not queue.connection.set(f"tutti:swept:{campaign_id}", 1, nx=True, ex=_lease_seconds(app)):
+        # Keyed by queue too: campaign ids are per database, and two databases may share one Redis.
+        swept = f"tutti:swept:{queue.name}:{campaign_id}"
+        if retry and not queue.connection.set(swept, 1, nx=True, ex=_lease_seconds(app)):
             return False
         return enqueue_campaign(db, queue, campaign_id, retry=retry)
 
