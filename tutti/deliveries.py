@@ -9,6 +9,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from tutti import credit
+from tutti.logs import mask_phones
 from tutti.models import utcnow
 from tutti.recipients import message_cost
 from tutti.smpp.receipts import is_stop
@@ -93,14 +94,15 @@ def apply_inbound(db: Session, source: str, text: str) -> int | None:
     person most recently received. Returns that structure's id, or None when nothing was done.
     """
     if not is_stop(text):
-        log.info("inbound SMS from %s kept in the logs only: %r", source, text[:160])
+        # A reply other than STOP is private: its text stays out of the logs, only its length is kept.
+        log.info("inbound SMS from %s ignored (not a STOP, %d characters)", mask_phones(source), len(text))
         return None
     structure_id = db.scalar(
         select(Campaign.structure_id).join(Message, Message.campaign_id == Campaign.id)
         .where(Message.phone == source).order_by(Message.sent_at.desc().nulls_last(), Message.id.desc()).limit(1)
     )
     if structure_id is None:
-        log.warning("STOP from %s, a number no structure wrote to", source)
+        log.warning("STOP from %s, a number no structure wrote to", mask_phones(source))
         return None
     existing = db.scalar(select(OptOut).where(OptOut.structure_id == structure_id, OptOut.phone == source))
     if existing is None:

@@ -28,9 +28,9 @@ def register(app: Flask) -> None:
     @click.argument("name")
     def create_structure(name: str) -> None:
         """Create a structure (without the SMS option, with no credit)."""
-        from tutti.schema import create_all
+        from blueprints.commands import prepare_schema
 
-        create_all(db.engine)
+        prepare_schema()
         try:
             structure = admin.create_structure(db.session, name)
         except admin.AdminError as error:
@@ -64,9 +64,9 @@ def register(app: Flask) -> None:
     def create_account(structure_ref: str | None, login: str, kind: str, person_id: int | None, sms_level: str,
                        password: str) -> None:
         """Create an account: the structure's administrator, a person's own account, or an operator."""
-        from tutti.schema import create_all
+        from blueprints.commands import prepare_schema
 
-        create_all(db.engine)
+        prepare_schema()
         try:
             if kind == "operator":
                 account = admin.create_operator_account(db.session, login, password)

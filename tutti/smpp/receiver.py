@@ -39,7 +39,8 @@ class DeliverHandler:
         provider_id = wire.text(pdu.receipted_message_id) or (receipt.id if receipt else "")
         stat = MESSAGE_STATES.get(pdu.message_state or 0) or (receipt.stat if receipt else "")
         if not provider_id or not stat:
-            log.warning("unreadable delivery receipt ignored: %r", body)
+            # The receipt's text field holds the start of the message: it stays out of the logs.
+            log.warning("unreadable delivery receipt ignored (%d bytes)", len(body))
             return wire.ROK  # asking for it again would bring back the same unreadable text
         source = wire.text(pdu.source_addr)
         if pdu.source_addr_ton == 1 and source.isdigit():
