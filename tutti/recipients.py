@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from sqlalchemy import and_, case, exists, func, null, or_, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -184,19 +184,12 @@ def exclusions(db: Session, structure_id: int, account_id: int, offset: int, lim
                                 OptOut.phone == Person.mobile_e164))
         .order_by(Person.last_name_key, Person.first_name_key, Person.id)
     )
-    if db.get_bind().dialect.name == "sqlite":
-        # SQLite walks the sort index and stops at the page: a per-row index probe for a shared number
-        # is cheap, and only as many rows are visited as the page needs.
-        other, ticked = aliased(Person), aliased(Selection)
-        shared = exists().where(
-            ticked.account_id == account_id, ticked.person_id == other.id, other.mobile_e164 == Person.mobile_e164,
-            other.id != Person.id, other.structure_id == structure_id, other.archived.is_(False))
-    else:
-        # PostgreSQL sorts the candidates anyway: the shared numbers as one list it hashes, whatever
-        # its statistics say (a grouped sub-query joined per row is a disaster on freshly loaded tables).
-        if shared_numbers is None:
-            shared_numbers = [n for n, people in _deliverable_numbers(db, structure_id, account_id) if people > 1]
-        shared = Person.mobile_e164.in_(shared_numbers)
+    # The shared numbers go in as one list the database hashes: a correlated sub-query per person, or a
+    # grouped one joined, is at the mercy of the planner's statistics, and freshly loaded tables have none
+    # (SQLite then scans the whole structure once per person).
+    if shared_numbers is None:
+        shared_numbers = [n for n, people in _deliverable_numbers(db, structure_id, account_id) if people > 1]
+    shared = Person.mobile_e164.in_(shared_numbers)
     query = query.where(or_(~_has_mobile(), stopped, shared))
     found: list[Exclusion] = []
     holders: dict[str, str] = {}  # a shared number's first deliverable person, in name order
