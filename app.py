@@ -24,9 +24,12 @@ def _environment_config() -> dict:
     config = {}
     if os.environ.get("DATABASE_URL"):
         config["SQLALCHEMY_DATABASE_URI"] = os.environ["DATABASE_URL"]
-    for name in ("REDIS_URL", "SECRET_KEY", "TUTTI_SMS_TRANSPORT", "TUTTI_QUEUE_NAME"):
+    for name in ("REDIS_URL", "SECRET_KEY", "TUTTI_SMS_TRANSPORT", "TUTTI_QUEUE_NAME", "TUTTI_API_LIMIT"):
         if os.environ.get(name):
             config[name] = os.environ[name]
+    for name in ("TUTTI_EMBED_LINK_TTL", "TUTTI_PANEL_TTL"):
+        if os.environ.get(name):
+            config[name] = int(os.environ[name])
     job_settings = {key: float(os.environ[f"TUTTI_{key.upper()}"]) for key in ("lease_seconds", "provider_patience")
                     if os.environ.get(f"TUTTI_{key.upper()}")}
     if os.environ.get("TUTTI_BATCH_SIZE"):
