@@ -3,8 +3,9 @@
   "use strict";
 
   // A fragment swapped into the panel takes the focus on its heading, so that keyboard and
-  // screen-reader users land where the new content is.
-  document.addEventListener("htmx:afterSwap", function (event) {
+  // screen-reader users land where the new content is. After the settle, not the swap: htmx wires
+  // the new content's hx- attributes then, and a key pressed before would submit a form natively.
+  document.addEventListener("htmx:afterSettle", function (event) {
     var target = event.detail.target;
     if (!target || !target.closest) return;
     var region = target.closest("[data-focus-on-swap]") || (target.matches("[data-focus-on-swap]") ? target : null);
