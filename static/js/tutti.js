@@ -3,15 +3,17 @@
   "use strict";
 
   // A fragment swapped into the panel takes the focus on its heading, so that keyboard and
-  // screen-reader users land where the new content is. After the settle, not the swap: htmx wires
-  // the new content's hx- attributes then, and a key pressed before would submit a form natively.
-  document.addEventListener("htmx:afterSettle", function (event) {
+  // screen-reader users land where the new content is. htmx wires the new content's hx- attributes
+  // only when it settles, a moment later: wire it now, so that a key pressed at once (Entrée on
+  // « Annuler », a letter typed in the message) goes through htmx and not to a native submit.
+  document.addEventListener("htmx:afterSwap", function (event) {
     var target = event.detail.target;
     if (!target || !target.closest) return;
     var region = target.closest("[data-focus-on-swap]") || (target.matches("[data-focus-on-swap]") ? target : null);
     var heading = (region || target).querySelector("[data-focus-heading]");
     if (heading && event.detail.requestConfig && event.detail.requestConfig.elt &&
         !event.detail.requestConfig.elt.matches("[data-keep-focus]")) {
+      if (window.htmx) window.htmx.process(region || target);
       heading.setAttribute("tabindex", "-1");
       heading.focus();
     }
