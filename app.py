@@ -27,7 +27,7 @@ def _environment_config() -> dict:
     for name in ("REDIS_URL", "SECRET_KEY", "TUTTI_SMS_TRANSPORT", "TUTTI_QUEUE_NAME", "TUTTI_API_LIMIT"):
         if os.environ.get(name):
             config[name] = os.environ[name]
-    for name in ("TUTTI_EMBED_LINK_TTL", "TUTTI_PANEL_TTL"):
+    for name in ("TUTTI_EMBED_LINK_TTL", "TUTTI_PANEL_TTL", "TUTTI_JOBS_PER_CAMPAIGN"):
         if os.environ.get(name):
             config[name] = int(os.environ[name])
     job_settings = {key: float(os.environ[f"TUTTI_{key.upper()}"]) for key in ("lease_seconds", "provider_patience")

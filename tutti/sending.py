@@ -1,11 +1,13 @@
 """The job that sends a campaign: safe to run twice, never sends a message twice.
 
-How it holds (SMS.md, exactly-once): a lease on the campaign so that two runs never work on it at
-once; messages claimed in small committed batches (queued → sending) before the transport sees
-them; outcomes recorded per batch; rows a stopped run left in `sending` are asked of the transport
-(`recover`) and, when it cannot tell, recorded as unknown rather than resent; finalisation is a
-guarded UPDATE that succeeds once, and captures the credit of what was accepted in the same
-transaction.
+How it holds (SMS.md, exactly-once): several runs may share one campaign at once; each claims
+messages in small committed batches (queued → sending) with a guarded UPDATE that records which run
+holds them and until when, and sends only the rows it really got; the campaign's lease says some run
+is alive on it (for the sweeper). Outcomes are recorded per batch; rows in `sending` whose claim
+expired (their run stopped) are asked of the transport (`recover`) and, when it cannot tell,
+recorded as unknown rather than resent; a live run's claims are never touched. Finalisation is a
+guarded UPDATE that succeeds once, whichever run gets there, and captures the credit of what was
+accepted in the same transaction.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import logging
 import os
 import socket
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
@@ -65,14 +67,20 @@ def send_campaign(campaign_id: int, batch_size: int | None = None) -> str:
             return "busy or finished"
         transport = from_url(runtime.transport_url(), runtime.session_factory())
         try:
-            _recover(db, campaign_id, transport)
+            _recover(db, campaign_id, transport, owner)
             size = batch_size or runtime.setting("batch_size") or _batch_size(transport)
             if not _send_all(db, campaign_id, transport, owner, size):
                 _let_go(db, campaign_id, owner)
                 return "provider unreachable: left for the sweeper"
+            # A run that stopped while this one sent left its claims to expire: settle them now.
+            _recover(db, campaign_id, transport, owner)
         finally:
             transport.close()
-        return "finished" if finalise(db, campaign_id) else "already finished"
+        if finalise(db, campaign_id):
+            return "finished"
+        if _in_flight(db, campaign_id):
+            return "shared: another run finishes it"
+        return "already finished"
 
 
 def _batch_size(transport: Transport) -> int:
@@ -122,13 +130,13 @@ def _let_go(db: Session, campaign_id: int, owner: str) -> None:
 
 
 def _take_lease(db: Session, campaign_id: int, owner: str) -> bool:
+    """Join the campaign while it is still to send: the lease says a run is alive on it, not which one alone."""
     now = utcnow()
     taken = db.execute(
         update(Campaign)
         .where(Campaign.id == campaign_id,
                Campaign.status.in_((CAMPAIGN_SCHEDULED, CAMPAIGN_QUEUED, CAMPAIGN_SENDING)),
-               Campaign.scheduled_for.is_(None) | (Campaign.scheduled_for <= now + SCHEDULE_SLACK),
-               (Campaign.lease_until.is_(None)) | (Campaign.lease_until < now) | (Campaign.lease_owner == owner))
+               Campaign.scheduled_for.is_(None) | (Campaign.scheduled_for <= now + SCHEDULE_SLACK))
         .values(status=CAMPAIGN_SENDING, lease_owner=owner, lease_until=now + _lease(),
                 started_at=func.coalesce(Campaign.started_at, now))
     ).rowcount
@@ -141,20 +149,34 @@ def _lease() -> timedelta:
     return timedelta(seconds=seconds) if seconds else LEASE
 
 
-def _renew_lease(db: Session, campaign_id: int, owner: str) -> bool:
+def _renew_lease(db: Session, campaign_id: int, owner: str) -> datetime | None:
+    """Say this run is alive on the campaign; return until when (its batch's claims last as long), None if over."""
+    until = utcnow() + _lease()
     renewed = db.execute(
         update(Campaign)
-        .where(Campaign.id == campaign_id, Campaign.lease_owner == owner, Campaign.status == CAMPAIGN_SENDING)
-        .values(lease_until=utcnow() + _lease())
+        .where(Campaign.id == campaign_id, Campaign.status == CAMPAIGN_SENDING)
+        .values(lease_owner=owner, lease_until=until)
     ).rowcount
     db.commit()
-    return renewed == 1
+    return until if renewed == 1 else None
 
 
-def _recover(db: Session, campaign_id: int, transport: Transport) -> None:
-    """Settle messages a stopped run left in `sending`: known outcomes recorded, the rest unknown."""
+def _in_flight(db: Session, campaign_id: int) -> bool:
+    """Tell whether a live run still holds messages of the campaign."""
+    return bool(db.scalar(select(func.count()).where(
+        Message.campaign_id == campaign_id, Message.state == MSG_SENDING, Message.claim_until >= utcnow())))
+
+
+def _recover(db: Session, campaign_id: int, transport: Transport, owner: str) -> None:
+    """Settle messages a stopped run left in `sending` (claim expired): known outcomes recorded, the rest unknown."""
+    now = utcnow()
+    expired = (Message.campaign_id == campaign_id, Message.state == MSG_SENDING,
+               Message.claim_until.is_(None) | (Message.claim_until < now))
+    # Take them over first (guarded), so that two runs recovering at once never settle the same row.
+    db.execute(update(Message).where(*expired).values(claimed_by=owner, claim_until=now + _lease()))
+    db.commit()
     stranded = list(db.scalars(select(Message.id).where(
-        Message.campaign_id == campaign_id, Message.state == MSG_SENDING)))
+        Message.campaign_id == campaign_id, Message.state == MSG_SENDING, Message.claimed_by == owner)))
     if not stranded:
         return
     known = transport.recover(stranded)
@@ -164,14 +186,16 @@ def _recover(db: Session, campaign_id: int, transport: Transport) -> None:
         # The outbox knows for sure: what it does not hold was never sent and can go again.
         absent = [mid for mid in stranded if mid not in known]
         results = [r for r in results if r.message_id in known]
-        db.execute(update(Message).where(Message.id.in_(absent), Message.state == MSG_SENDING)
-                   .values(state=MSG_QUEUED))
-    _record(db, results)
+        db.execute(update(Message).where(Message.id.in_(absent), Message.state == MSG_SENDING,
+                                         Message.claimed_by == owner)
+                   .values(state=MSG_QUEUED, claimed_by=None, claim_until=None))
+    _record(db, results, owner)
     db.commit()
     log.warning("campaign %s: %d messages recovered after an interrupted run", campaign_id, len(stranded))
 
 
-def _claim(db: Session, campaign_id: int, size: int) -> list[int]:
+def _claim(db: Session, campaign_id: int, size: int, owner: str, until: datetime) -> list[int]:
+    """Claim up to `size` queued messages for this run; return the ids it really got."""
     # A STOP that came after Envoyer (or while a scheduled send waited) still wins: never send to it.
     structure_id = select(Campaign.structure_id).where(Campaign.id == campaign_id).scalar_subquery()
     db.execute(update(Message).where(
@@ -184,18 +208,26 @@ def _claim(db: Session, campaign_id: int, size: int) -> list[int]:
         query = query.with_for_update(skip_locked=True)
     ids = list(db.scalars(query))
     if ids:
+        # Two runs may pre-select the same ids (SQLite has no SKIP LOCKED): the guard gives each row to one.
         db.execute(update(Message).where(Message.id.in_(ids), Message.state == MSG_QUEUED)
-                   .values(state=MSG_SENDING, updated_at=utcnow()))
+                   .values(state=MSG_SENDING, claimed_by=owner, claim_until=until, updated_at=utcnow()))
     db.commit()
-    return ids
+    if not ids:
+        return []
+    return list(db.scalars(select(Message.id).where(
+        Message.id.in_(ids), Message.state == MSG_SENDING, Message.claimed_by == owner).order_by(Message.id)))
 
 
 def _send_next_batch(db: Session, campaign_id: int, transport: Transport, owner: str, size: int
                      ) -> tuple[int, int]:
     """Send one batch; return how many messages were settled and how many never left."""
-    if not _renew_lease(db, campaign_id, owner):
+    until = _renew_lease(db, campaign_id, owner)
+    if until is None:
         return 0, 0
-    ids = _claim(db, campaign_id, size)
+    ids = _claim(db, campaign_id, size, owner, until)
+    while not ids and _queued(db, campaign_id):
+        # Another run got this batch's rows first: claim the next ones.
+        ids = _claim(db, campaign_id, size, owner, until)
     if not ids:
         return 0, 0
     campaign = db.get(Campaign, campaign_id)
@@ -210,14 +242,22 @@ def _send_next_batch(db: Session, campaign_id: int, transport: Transport, owner:
     results += [SendResult(mid, "unknown", error="aucune réponse du transport") for mid in missing]
     back = [r.message_id for r in results if never_left(r)]
     if back:
-        db.execute(update(Message).where(Message.id.in_(back), Message.state == MSG_SENDING)
-                   .values(state=MSG_QUEUED))
-    _record(db, [r for r in results if not never_left(r)])
+        db.execute(update(Message).where(Message.id.in_(back), Message.state == MSG_SENDING,
+                                         Message.claimed_by == owner)
+                   .values(state=MSG_QUEUED, claimed_by=None, claim_until=None))
+    _record(db, [r for r in results if not never_left(r)], owner)
     db.commit()
     return len(ids) - len(back), len(back)
 
 
-def _record(db: Session, results: list[SendResult]) -> None:
+def _queued(db: Session, campaign_id: int) -> bool:
+    """Tell whether the campaign still has messages waiting to be claimed."""
+    return db.scalar(select(Message.id).where(
+        Message.campaign_id == campaign_id, Message.state == MSG_QUEUED).limit(1)) is not None
+
+
+def _record(db: Session, results: list[SendResult], owner: str) -> None:
+    """Record outcomes of messages this run holds (a row another run took over is left to it)."""
     if not results:
         return
     now = utcnow()
@@ -227,7 +267,8 @@ def _record(db: Session, results: list[SendResult]) -> None:
         db.execute(insert(MessagePart), parts)
     db.execute(
         update(Message.__table__)
-        .where(Message.__table__.c.id == bindparam("mid"))
+        .where(Message.__table__.c.id == bindparam("mid"), Message.__table__.c.state == MSG_SENDING,
+               Message.__table__.c.claimed_by == owner)
         .values(state=bindparam("new_state"), provider_id=bindparam("pid"), error=bindparam("err"),
                 sent_at=now, updated_at=now),
         [{"mid": r.message_id, "new_state": _STATE_OF[r.outcome], "pid": r.provider_id,

@@ -137,6 +137,9 @@ class Message(Base):
     # An unknown message keeps its credit reserved until a receipt says it went (captured) or
     # the hold period passes without one (released).
     credit_held: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The run sending it (while `sending`) and until when its claim holds: past that, its run stopped.
+    claimed_by: Mapped[str | None] = mapped_column(String(80))
+    claim_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     @property
     def state_label(self) -> str:

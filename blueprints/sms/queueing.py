@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import logging
+import os
 import uuid
 from datetime import datetime
 
+from flask import current_app, has_app_context
 from redis.exceptions import RedisError
 from rq import Queue
 from sqlalchemy.orm import Session
@@ -23,19 +25,34 @@ def job_id(campaign_id: int) -> str:
     return f"campaign-{campaign_id}"
 
 
+def jobs_per_campaign() -> int:
+    """Return how many jobs share one campaign (TUTTI_JOBS_PER_CAMPAIGN, 1 by default): each opens its own bind."""
+    value = current_app.config.get("TUTTI_JOBS_PER_CAMPAIGN") if has_app_context() else None
+    try:
+        return max(1, int(value or os.environ.get("TUTTI_JOBS_PER_CAMPAIGN") or 1))
+    except ValueError:
+        return 1
+
+
+def share_ids(name: str, shares: int) -> list[str]:
+    """Return the job ids of a campaign's shares: the first keeps the plain id."""
+    return [name] + [f"{name}-share-{n}" for n in range(2, shares + 1)]
+
+
 def enqueue_campaign(db: Session, queue: Queue, campaign_id: int, at: datetime | None = None,
                      retry: bool = False) -> bool:
-    """Enqueue the campaign's job (at a given time, when scheduled); False when Redis is unreachable.
+    """Enqueue the campaign's jobs (at a given time, when scheduled); False when Redis is unreachable.
 
     A retry gets a job id of its own, so that it never overwrites the record of an earlier run.
     """
     name = f"{job_id(campaign_id)}-retry-{uuid.uuid4().hex[:8]}" if retry else job_id(campaign_id)
-    options = {"job_id": name, "job_timeout": JOB_TIMEOUT, "result_ttl": KEEP, "failure_ttl": KEEP}
     try:
-        if at is None:
-            queue.enqueue(JOB, campaign_id, **options)
-        else:
-            queue.enqueue_at(at, JOB, campaign_id, **options)
+        for share in share_ids(name, jobs_per_campaign()):
+            options = {"job_id": share, "job_timeout": JOB_TIMEOUT, "result_ttl": KEEP, "failure_ttl": KEEP}
+            if at is None:
+                queue.enqueue(JOB, campaign_id, **options)
+            else:
+                queue.enqueue_at(at, JOB, campaign_id, **options)
     except RedisError:
         log.exception("campaign %s recorded but not enqueued", campaign_id)
         return False
@@ -46,6 +63,7 @@ def enqueue_campaign(db: Session, queue: Queue, campaign_id: int, at: datetime |
 def unschedule(queue: Queue, campaign_id: int) -> None:
     """Take a cancelled campaign's job off the schedule (if it runs anyway, the campaign's state stops it)."""
     try:
-        queue.scheduled_job_registry.remove(job_id(campaign_id), delete_job=True)
+        for share in share_ids(job_id(campaign_id), jobs_per_campaign()):
+            queue.scheduled_job_registry.remove(share, delete_job=True)
     except RedisError:
         log.warning("could not unschedule campaign %s; its job will find it cancelled", campaign_id)
