@@ -254,15 +254,97 @@ def test_job_two_runs_at_once_send_each_number_once(app, writer, db, world):
     assert ledger(db, campaign.id)[credit.CAPTURE] == campaign.cost
 
 
-def test_job_lease_held_by_live_run_sends_nothing(app, writer, db, world):
-    campaign = envoyer(writer, db, world)
+def claim_for_another_run(db, campaign: Campaign, count: int, alive: bool, owner: str = "autre-worker:42:abcd"
+                          ) -> list[int]:
+    """Leave the first `count` messages in flight in another run, alive (claim ahead) or dead (claim expired)."""
+    ids = list(db.scalars(select(Message.id).where(Message.campaign_id == campaign.id).order_by(Message.id)))[:count]
+    until = utcnow() + (timedelta(seconds=60) if alive else -timedelta(seconds=1))
+    db.execute(update(Message).where(Message.id.in_(ids)).values(state="sending", claimed_by=owner, claim_until=until))
     db.execute(update(Campaign).where(Campaign.id == campaign.id).values(
-        status="sending", lease_owner="autre-worker:42:abcd", lease_until=utcnow() + timedelta(seconds=60)))
+        status="sending", lease_owner=owner, lease_until=until))
+    db.commit()
+    return ids
+
+
+def test_job_shares_campaign_with_live_run_leaving_its_claims(app, writer, db, world):
+    select_people(db, world, add_mobiles(db, world, 4))
+    campaign = envoyer(writer, db, world)
+    theirs = claim_for_another_run(db, campaign, 2, alive=True)
+    run_worker(app)
+    assert sorted(e.message_id for e in outbox(db)) == sorted(
+        set(db.scalars(select(Message.id).where(Message.campaign_id == campaign.id))) - set(theirs))
+    db.expire_all()
+    held = db.execute(select(Message.state, Message.claimed_by).where(Message.id.in_(theirs))).all()
+    assert held == [("sending", "autre-worker:42:abcd")] * 2
+    # The other run still sends: it finalises, not this one.
+    assert only_campaign(db, world.structure_id).status == "sending"
+    assert ledger(db, campaign.id)[credit.CAPTURE] == 0
+    assert job_result(app, campaign.id) == ("finished", "shared: another run finishes it")
+
+
+def test_job_expired_claim_of_a_dead_run_recovered(app, writer, db, world):
+    select_people(db, world, add_mobiles(db, world, 4))
+    campaign = envoyer(writer, db, world)
+    claim_for_another_run(db, campaign, 3, alive=False, owner="mort:1:dead")
+    run_worker(app)
+    entries = outbox(db)
+    # The outbox knows these three never reached it: they go, once, with the rest.
+    assert len(entries) == len({e.phone for e in entries}) == campaign.recipients == 6
+    assert set(states(db, campaign.id).values()) == {"sent"}
+    assert only_campaign(db, world.structure_id).status == "done"
+    assert ledger(db, campaign.id)[credit.CAPTURE] == campaign.cost
+
+
+def test_job_expired_claim_recovered_live_claims_untouched(app, writer, db, world, scripted):
+    select_people(db, world, add_mobiles(db, world, 4))
+    campaign = envoyer(writer, db, world)
+    dead = claim_for_another_run(db, campaign, 2, alive=False, owner="mort:1:dead")
+    live = [i for i in claim_for_another_run(db, campaign, 4, alive=True) if i not in dead]
+    db.execute(update(Message).where(Message.id.in_(dead)).values(claimed_by="mort:1:dead",
+                                                                  claim_until=utcnow() - timedelta(seconds=1)))
     db.commit()
     run_worker(app)
-    assert outbox(db) == []
-    assert set(states(db, campaign.id).values()) == {"queued"}
-    assert job_result(app, campaign.id) == ("finished", "busy or finished")
+    db.expire_all()
+    by_id = dict(db.execute(select(Message.id, Message.state).where(Message.campaign_id == campaign.id)).all())
+    # In flight in a dead run, the provider cannot say: « inconnu », never resent. A live run's: left to it.
+    assert {by_id[i] for i in dead} == {"unknown"}
+    assert {by_id[i] for i in live} == {"sending"}
+    sent_ids = sorted(sms.message_id for sms in scripted.sent)
+    assert sent_ids == sorted(set(by_id) - set(dead) - set(live))
+    assert only_campaign(db, world.structure_id).status == "sending"
+
+
+def test_job_two_runs_interleaving_each_send_part_once(app, writer, db, world, scripted):
+    """A second run joins while the first has a batch in flight: they share the campaign, one finalises."""
+    select_people(db, world, add_mobiles(db, world, 8))
+    campaign = envoyer(writer, db, world)
+    app.extensions["tutti"]["queue"].empty()
+    with app.app_context():
+        runtime.configure_from_app(app, shared_engine(app))
+    first_batch = scripted.send_batch
+    inner: list[str] = []
+    senders: list[str] = []
+
+    def send_batch(batch):
+        senders.append("first" if not inner else "after")
+        if not inner:
+            inner.append("running")
+            # While the first run's batch is in flight, a second run sends the rest of the campaign.
+            inner[0] = sending.send_campaign(campaign.id, batch_size=3)
+        return first_batch(batch)
+
+    scripted.send_batch = send_batch
+    outer = sending.send_campaign(campaign.id, batch_size=3)
+    phones = [sms.to for sms in scripted.sent]
+    assert len(phones) == len(set(phones)) == campaign.recipients == 10
+    assert inner == ["shared: another run finishes it"] and outer == "finished"
+    db.expire_all()
+    owners = set(db.scalars(select(Message.claimed_by).where(Message.campaign_id == campaign.id)))
+    assert len(owners) == 2
+    assert set(states(db, campaign.id).values()) == {"sent"}
+    captures = db.scalar(select(func.count()).where(CreditMovement.campaign_id == campaign.id,
+                                                    CreditMovement.kind == credit.CAPTURE))
+    assert captures == 1 and ledger(db, campaign.id)[credit.CAPTURE] == campaign.cost
 
 
 def test_job_expired_lease_taken_over(app, writer, db, world):
