@@ -1,9 +1,10 @@
 """Several `python worker.py` processes against one Redis, sending through the SMPP simulator.
 
-A campaign is one RQ job holding a lease on the campaign, so one worker sends it at a time: several workers share
-the work campaign by campaign. What this proves: campaigns recorded together are spread over the workers and every
-number gets exactly one SMS; a campaign whose worker is killed mid-send is finished by another worker, and no
-number gets two SMS (a message in flight at the kill is « inconnu », never resent).
+Each run of a campaign's job claims messages for itself (which run, until when), so several runs may send one
+campaign at once (TUTTI_JOBS_PER_CAMPAIGN jobs per campaign). What this proves: campaigns recorded together are
+spread over the workers and every number gets exactly one SMS; three workers send one campaign together, each part
+of it, every number once, finalised once; a campaign whose worker is killed mid-send is finished by another worker,
+and no number gets two SMS (a message in flight at the kill is « inconnu », never resent).
 
 TUTTI_MULTIWORKER_RECIPIENTS (default 300 per campaign, 1,000 for the campaign of the dead worker) scales it up.
 """
@@ -22,13 +23,23 @@ from pathlib import Path
 
 import pytest
 from rq import Worker
+from rq.job import Job
 from sqlalchemy import func, select
 
 from tutti import credit, recipients
 from tutti.campaigns import create
 from tutti.models import ACCOUNT_PERSONAL, LEVEL_WRITE, MODULE_SMS, Account, Person, Selection, Structure
 from tutti.smpp.simulator import Simulator
-from tutti.sms_models import CAMPAIGN_DONE, MSG_DELIVERED, MSG_QUEUED, MSG_SENT, MSG_UNKNOWN, Campaign, Message
+from tutti.sms_models import (
+    CAMPAIGN_DONE,
+    MSG_DELIVERED,
+    MSG_QUEUED,
+    MSG_SENT,
+    MSG_UNKNOWN,
+    Campaign,
+    CreditMovement,
+    Message,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 RECIPIENTS = int(os.environ.get("TUTTI_MULTIWORKER_RECIPIENTS", "300"))
@@ -49,7 +60,7 @@ def workers(app, simulator, tmp_path):
     """Start `python worker.py` processes on demand (JSON logs in files); stop every one of them at the end."""
     started: list[tuple[subprocess.Popen, Path]] = []
 
-    def start(throughput: int = 400) -> tuple[subprocess.Popen, Path]:
+    def start(throughput: int = 400, **extra: str) -> tuple[subprocess.Popen, Path]:
         n = len(started)
         instance = tmp_path / f"worker{n}"
         instance.mkdir()
@@ -58,7 +69,7 @@ def workers(app, simulator, tmp_path):
                    SECRET_KEY="test-secret", TUTTI_INSTANCE_PATH=str(instance), TUTTI_LOG_FORMAT="json",
                    TUTTI_SMS_TRANSPORT=f"smpp://tutti:tutti@127.0.0.1:{simulator.port}?throughput={throughput}"
                                        "&window=10",
-                   TUTTI_LEASE_SECONDS="3", TUTTI_SWEEP_SECONDS="1", TUTTI_BATCH_SIZE="20")
+                   TUTTI_LEASE_SECONDS="3", TUTTI_SWEEP_SECONDS="1", TUTTI_BATCH_SIZE="20", **extra)
         log = instance / "worker.log"
         with open(log, "wb") as out:
             process = subprocess.Popen([sys.executable, "worker.py"], cwd=ROOT, env=env, start_new_session=True,
@@ -102,11 +113,13 @@ def record_campaign(app, db, name: str, prefix: str, size: int) -> tuple[int, se
     return made.campaign_id, set(numbers)
 
 
-def enqueue(app, db, campaign_id: int) -> None:
-    """Hand the campaign to the queue, the way Envoyer does after its commit."""
+def enqueue(app, db, campaign_id: int, jobs: int = 1) -> None:
+    """Hand the campaign to the queue, the way Envoyer does after its commit (`jobs` jobs share it)."""
     from blueprints.sms.queueing import enqueue_campaign
 
-    assert enqueue_campaign(db, app.extensions["tutti"]["queue"], campaign_id)
+    app.config["TUTTI_JOBS_PER_CAMPAIGN"] = jobs
+    with app.app_context():
+        assert enqueue_campaign(db, app.extensions["tutti"]["queue"], campaign_id)
 
 
 def wait_for(predicate, timeout: float, what: str, logs: list[Path] = ()) -> None:
@@ -204,3 +217,41 @@ def test_multiworker_campaign_of_a_dead_worker_finished_by_another(app, db, simu
     # The job logs its outcome just after the commit that finishes the campaign.
     wait_for(lambda: finished(), 30, "the second worker's outcome line", [second_log])
     assert len(finished()) == 1 and finished()[0]["campaign_status"] == CAMPAIGN_DONE
+
+
+def test_multiworker_three_workers_share_one_campaign_each_sms_once(app, db, simulator, workers):
+    """One campaign of 1,000, three jobs, three workers: all three send part of it at the same time; every number
+    gets one SMS, the campaign is finalised once and the credit captured is what the provider accepted."""
+    started = [workers(throughput=150, TUTTI_JOBS_PER_CAMPAIGN="3") for _ in range(3)]
+    logs = [log for _, log in started]
+    queue = app.extensions["tutti"]["queue"]
+    wait_for(lambda: len(Worker.all(queue=queue)) == 3, 60, "three workers", logs)
+    campaign_id, numbers = record_campaign(app, db, "Orchestre partagé", "7", BIG)
+    enqueue(app, db, campaign_id, jobs=3)
+    shares = [f"campaign-{campaign_id}", f"campaign-{campaign_id}-share-2", f"campaign-{campaign_id}-share-3"]
+    assert all(Job.exists(share, connection=queue.connection) for share in shares)
+    wait_for(lambda: done(db, campaign_id), 180, "the campaign to finish", logs)
+
+    received = Counter(m["to"] for m in simulator.received())
+    assert set(received) == numbers
+    assert [phone for phone, n in received.items() if n > 1] == []
+    assert set(states(db, campaign_id).values()) <= {MSG_SENT, MSG_DELIVERED}
+    # Each run sent part of the campaign, and their sending overlapped in time.
+    spans = {owner: (first, last) for owner, first, last in db.execute(
+        select(Message.claimed_by, func.min(Message.sent_at), func.max(Message.sent_at))
+        .where(Message.campaign_id == campaign_id).group_by(Message.claimed_by)).all()}
+    assert len(spans) >= 2, f"one run sent the whole campaign: {spans}"
+    assert max(first for first, _ in spans.values()) < min(last for _, last in spans.values()), spans
+    assert simulator.stats["binds"] >= 2
+
+    def results() -> list[str]:
+        return [line.get("result") for log in logs for line in outcomes(log) if line.get("campaign_id") == campaign_id]
+
+    wait_for(lambda: len(results()) == 3, 30, "the three jobs' outcome lines", logs)
+    assert sorted(results()).count("finished") == 1, results()
+    db.expire_all()
+    captures = db.scalar(select(func.count()).where(CreditMovement.campaign_id == campaign_id,
+                                                    CreditMovement.kind == credit.CAPTURE))
+    campaign = db.get(Campaign, campaign_id)
+    assert captures == 1
+    assert credit.campaign_totals(db, campaign_id)[credit.CAPTURE] == BIG * campaign.parts_per_message
