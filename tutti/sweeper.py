@@ -37,7 +37,8 @@ def sweep(db: Session, enqueue: Callable[[int, bool], bool], is_pending: Callabl
 
     A never-enqueued campaign is skipped while its job waits in the queue. An abandoned one gets a
     new job (enqueue(id, True)) even if RQ still counts the dead worker's job as started: the
-    campaign's expired lease is the proof no one works on it, and a lease admits one run at a time.
+    campaign's expired lease is the proof no live run works on it (every run renews it each batch), and
+    the new run settles the messages whose claims expired with it.
     """
     handed = []
     never_enqueued, lost = stranded_campaigns(db, grace)
