@@ -606,3 +606,19 @@ def test_pages_escape_message_and_names(client, evil_campaign, path):
 def test_campaign_page_escapes_person_name(client, evil_campaign):
     page = body(client.get(f"/sms/campaigns/{evil_campaign.id}"))
     assert "&lt;img src=x onerror=alert(1)&gt; Zorro" in page
+
+
+def test_jobs_per_campaign_enqueues_shares_and_unschedules_them_all(app, db, world):
+    from blueprints.sms.queueing import unschedule
+
+    queue = app.extensions["tutti"]["queue"]
+    queue.empty()
+    app.config["TUTTI_JOBS_PER_CAMPAIGN"] = 2
+    try:
+        with app.app_context():
+            assert enqueue_campaign(db, queue, 4242, at=utcnow() + timedelta(hours=2))
+            assert sorted(queue.scheduled_job_registry.get_job_ids()) == ["campaign-4242", "campaign-4242-share-2"]
+            unschedule(queue, 4242)
+    finally:
+        app.config.pop("TUTTI_JOBS_PER_CAMPAIGN")
+    assert queue.scheduled_job_registry.get_job_ids() == []
