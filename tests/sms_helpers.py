@@ -447,8 +447,8 @@ def make_campaign(db, world: World, login: str = "ecrivain", message: str = "Ré
 # takes them with `from sms_helpers import shared_app_fixtures` and `app, db, shared = shared_app_fixtures()`.
 
 
-def shared_app_fixtures():
-    """Return the (app, db, shared) fixtures of a module that runs on one shared app."""
+def module_app_fixtures():
+    """Return the (shared, app) fixtures: one app for the module, each test on a fresh database and queue."""
     import pytest
 
     @pytest.fixture(scope="module")
@@ -461,6 +461,15 @@ def shared_app_fixtures():
     @pytest.fixture
     def app(shared):
         yield from shared.fresh()
+
+    return shared, app
+
+
+def shared_app_fixtures():
+    """Return the (app, db, shared) fixtures of a module that runs on one shared app."""
+    import pytest
+
+    shared, app = module_app_fixtures()
 
     @pytest.fixture
     def db(shared, app):

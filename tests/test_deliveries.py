@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 
 import pytest
-from sms_helpers import SharedApp, body, build_world, login, select_people
+from sms_helpers import body, login, select_people
 from sqlalchemy import select
 from test_smpp_flow import (
     ALICE,
@@ -25,6 +25,7 @@ from test_smpp_flow import (
     received_by,
     run_job,
     send_through_app,
+    smpp_app_fixtures,
     smpp_url,
     states,
     status_column,
@@ -46,48 +47,7 @@ from tutti.sms_models import (
 from tutti.transports.base import OutgoingSms
 from tutti.transports.smpp import SmppTransport
 
-
-@pytest.fixture(scope="module")
-def shared(tmp_path_factory, pg_schema_url, redis_url):
-    shared = SharedApp.start(tmp_path_factory.mktemp("deliveries"), pg_schema_url, redis_url)
-    yield shared
-    shared.stop()
-
-
-@pytest.fixture
-def app(shared):
-    yield from shared.fresh()
-
-
-@pytest.fixture
-def sim(app):
-    simulator = new_simulator(receipt_delay=0.1)
-    app.config["TUTTI_SMS_TRANSPORT"] = smpp_url(simulator.port)
-    yield simulator
-    simulator.stop()
-
-
-@pytest.fixture
-def receiver(app, sim):
-    """The worker's receiving bind, writing through sessions of its own."""
-    import worker as W
-
-    rec = W.start_receiver(app, W.side_sessions(app))
-    assert rec.bound.wait(5), "the receiver did not bind"
-    yield rec
-    rec.stop()
-
-
-@pytest.fixture
-def world(db):
-    return build_world(db)
-
-
-@pytest.fixture
-def writer(client, db, world):
-    select_people(db, world, world.ids())
-    login(client, "ecrivain")
-    return client
+shared, app, sim, receiver, world, writer = smpp_app_fixtures(receipt_delay=0.1)
 
 
 def settled(db, campaign_id: int):

@@ -12,10 +12,8 @@ import re
 
 import pytest
 from sms_helpers import (
-    SharedApp,
     add_person,
     body,
-    build_world,
     login,
     recap,
     select_people,
@@ -26,12 +24,11 @@ from test_smpp_flow import (
     ALICE,
     GASTON,
     GSM_TEXT,
-    new_simulator,
     newest_campaign,
     received_by,
     run_job,
     send_through_app,
-    smpp_url,
+    smpp_app_fixtures,
     states,
     wait_for,
 )
@@ -43,46 +40,7 @@ from tutti.sms_models import OptOut
 CONSENT = "Gaston a redemandé les SMS par écrit à la répétition du 12 mars."
 
 
-@pytest.fixture(scope="module")
-def shared(tmp_path_factory, pg_schema_url, redis_url):
-    shared = SharedApp.start(tmp_path_factory.mktemp("optouts"), pg_schema_url, redis_url)
-    yield shared
-    shared.stop()
-
-
-@pytest.fixture
-def app(shared):
-    yield from shared.fresh()
-
-
-@pytest.fixture
-def sim(app):
-    simulator = new_simulator()
-    app.config["TUTTI_SMS_TRANSPORT"] = smpp_url(simulator.port)
-    yield simulator
-    simulator.stop()
-
-
-@pytest.fixture
-def receiver(app, sim):
-    import worker as W
-
-    rec = W.start_receiver(app, W.side_sessions(app))
-    assert rec.bound.wait(5), "the receiver did not bind"
-    yield rec
-    rec.stop()
-
-
-@pytest.fixture
-def world(db):
-    return build_world(db)
-
-
-@pytest.fixture
-def writer(client, db, world):
-    select_people(db, world, world.ids())
-    login(client, "ecrivain")
-    return client
+shared, app, sim, receiver, world, writer = smpp_app_fixtures()
 
 
 def sent_once(app, client, sim) -> None:

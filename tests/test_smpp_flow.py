@@ -20,11 +20,11 @@ from datetime import timedelta
 
 import pytest
 from sms_helpers import (
-    SharedApp,
     _person,
     body,
     build_world,
     login,
+    module_app_fixtures,
     recap,
     recap_token,
     root_id,
@@ -196,37 +196,45 @@ def assert_ledger_matches(db, campaign: Campaign) -> dict[str, int]:
 # --- fixtures -----------------------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def shared(tmp_path_factory, pg_schema_url, redis_url):
-    shared = SharedApp.start(tmp_path_factory.mktemp("smpp-flow"), pg_schema_url, redis_url)
-    yield shared
-    shared.stop()
+def smpp_app_fixtures(**simulator_options):
+    """Return the fixtures of a module that sends over SMPP on one shared app.
+
+    (shared, app, sim, receiver, world, writer): the simulator the app's transport points at, the worker's
+    receiving bind writing through sessions of its own, the people, and a client that may send to them.
+    """
+    shared, app = module_app_fixtures()
+
+    @pytest.fixture
+    def sim(app):
+        simulator = new_simulator(**simulator_options)
+        app.config["TUTTI_SMS_TRANSPORT"] = smpp_url(simulator.port)
+        yield simulator
+        simulator.stop()
+
+    @pytest.fixture
+    def receiver(app, sim):
+        import worker as W
+
+        rec = W.start_receiver(app, W.side_sessions(app))
+        assert rec.bound.wait(5), "the receiver did not bind"
+        yield rec
+        rec.stop()
+
+    @pytest.fixture
+    def world(db):
+        return build_world(db)
+
+    @pytest.fixture
+    def writer(client, db, world):
+        """The test client logged in as an account that may send, with the world's people selected."""
+        select_people(db, world, world.ids())
+        login(client, "ecrivain")
+        return client
+
+    return shared, app, sim, receiver, world, writer
 
 
-@pytest.fixture
-def app(shared):
-    yield from shared.fresh()
-
-
-@pytest.fixture
-def sim(app):
-    simulator = new_simulator()
-    app.config["TUTTI_SMS_TRANSPORT"] = smpp_url(simulator.port)
-    yield simulator
-    simulator.stop()
-
-
-@pytest.fixture
-def world(db):
-    return build_world(db)
-
-
-@pytest.fixture
-def writer(client, db, world):
-    """The test client logged in as an account that may send, with the world's people selected."""
-    select_people(db, world, world.ids())
-    login(client, "ecrivain")
-    return client
+shared, app, sim, receiver, world, writer = smpp_app_fixtures()
 
 
 # --- what phones receive ----------------------------------------------------------------------------------
