@@ -26,6 +26,7 @@ from babel.messages.pofile import read_po, write_po
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TRANSLATIONS = os.path.join(ROOT, "translations")
 KEYWORDS = ["-k", "lazy_gettext", "-k", "_l", "-k", "NP_:1,2"]
+FRENCH_PLURALS = (2, "(n > 1)")
 TRANSLATED = ["en"]  # languages translated by hand; French, the source, is written from the template
 
 
@@ -57,6 +58,9 @@ def french(template: Catalog) -> Catalog:
                       revision_date=template.creation_date,
                       header_comment="# French, the source language: written by blueprints/i18n_catalogue.py, "
                                      "do not edit.\n# It gives gettext the French plural rule.")
+    # The French rule as gettext has always written it: newer CLDR data (Babel 2.19) adds a third form for
+    # « 1 000 000 », which the catalogue would then carry untranslated for every plural text.
+    catalog._num_plurals, catalog._plural_expr = FRENCH_PLURALS
     for message in template:
         if message.id:
             catalog.add(message.id, message.id, locations=message.locations, flags=message.flags - {"fuzzy"})
