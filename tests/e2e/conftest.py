@@ -286,7 +286,8 @@ def clean_state(request):
              on=True, n="École de musique de Saint-Aubin")
 
 
-_CLIENT_ERROR_LOG = re.compile(r"status of 4\d\d|Response Status Error Code 4\d\d")
+# htmx logs as an error a request it aborted itself (a newer one replaced it, or the page moved on): expected too.
+_CLIENT_ERROR_LOG = re.compile(r"status of 4\d\d|Response Status Error Code 4\d\d|^htmx:sendAbort$")
 
 
 class Browsing:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -114,8 +115,19 @@ def test_portal_outside_the_allowlist_cannot_frame_the_panel(context, live_serve
         page.get_by_role("button", name="Envoyer un SMS").click()
     csp = answer.value.headers["content-security-policy"]
     assert f"frame-ancestors 'self' http://localhost:{portal}" in csp
-    page.wait_for_timeout(1_000)
-    frame = page.locator("#tutti-panel").element_handle().content_frame()
-    assert frame is not None
+    frame = _navigated_frame(page.locator("#tutti-panel").element_handle())
+    assert frame.url.startswith("chrome-error://"), frame.url  # Chromium refused to show the answer in the frame
     assert frame.locator("#panel").count() == 0
     assert frame.locator("#compose").count() == 0
+
+
+def _navigated_frame(iframe, timeout_s: float = 10.0):
+    """Return the frame of `iframe` once its navigation has ended, loaded or refused (it starts on about:blank)."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        frame = iframe.content_frame()
+        if frame is not None and frame.url not in ("", "about:blank"):
+            frame.wait_for_load_state("load")
+            return frame
+        assert time.monotonic() < deadline, "the frame never navigated"
+        time.sleep(0.05)

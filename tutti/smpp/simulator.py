@@ -316,10 +316,11 @@ def main(argv: list[str] | None = None) -> None:
         args.host, args.port, system_id=args.system_id, password=args.password,
         cap=args.cap, receipt_delay=args.receipt_delay,
     )  # fmt: skip
-    port = sim.start()
-    print(f"SMPP simulator on {args.host}:{port} (system_id={args.system_id}, cap={args.cap})", flush=True)
+    # The handler comes before the port is printed: whoever reads the port may send SIGTERM at once.
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    port = sim.start()
+    print(f"SMPP simulator on {args.host}:{port} (system_id={args.system_id}, cap={args.cap})", flush=True)
     shown = 0
     try:
         while not stop.wait(0.5):
