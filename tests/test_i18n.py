@@ -177,7 +177,8 @@ def test_recap_in_english_with_its_figures(writer):
     assert "You have: 1,228 SMS" in page
     assert "This send will cost you: 2 SMS" in page
     assert "People selected 7" in page and "Distinct reachable numbers 2" in page
-    assert "5 people will not receive this SMS" in page
+    assert ("5 people will not receive this SMS: 1 invalid number, 1 without a mobile, 1 landline, "
+            "1 unsubscribed (STOP), 1 shared number") in page
     for reason in ("Bruno Martin: same number as Alice Martin", "Chloé Petit: no mobile", "David Roux: invalid number",
                    "Emma Simon: landline", "Fanny Thomas: unsubscribed (STOP)"):
         assert reason in page, reason

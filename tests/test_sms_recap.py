@@ -304,6 +304,34 @@ def test_recap_counts_each_reason(writer):
         assert line in page
 
 
+def folded_line(page: str) -> str:
+    """Return what the folded list of people left out reads before it is opened."""
+    return text(re.search(r"<summary>(.*?)</summary>", page, re.S).group(1))
+
+
+def test_recap_folded_line_says_why_each_one_is_left_out(writer):
+    assert folded_line(body(recap(writer, "Bonjour"))) == (
+        "5 personnes ne recevront pas ce SMS : 1 numéro invalide, 1 sans mobile, 1 fixe, 1 désinscrit (STOP), "
+        "1 numéro partagé")
+
+
+def test_recap_folded_line_counts_in_the_plural(client, db, world):
+    extra = [add_person(db, world.structure_id, "Invalide", f"N{i}", "0612") for i in range(26)]
+    extra += [add_person(db, world.structure_id, "Sans", f"M{i}") for i in range(8)]
+    extra += [add_person(db, world.structure_id, "Fixe", f"F{i}", f"01 23 45 67 {i:02d}") for i in range(7)]
+    extra += [add_person(db, world.structure_id, "Partage", f"P{i}", "06 12 34 56 01") for i in range(8)]
+    select_people(db, world, [*world.ids("alice", "bruno", "chloe", "david", "emma", "gaston"), *extra])
+    login(client, "ecrivain")
+    assert folded_line(body(recap(client, "Bonjour"))) == (
+        "53 personnes ne recevront pas ce SMS : 27 numéros invalides, 9 sans mobile, 8 fixes, 9 numéros partagés")
+
+
+def test_recap_folded_line_names_only_the_reasons_that_apply(client, db, world):
+    select_people(db, world, world.ids("chloe", "gaston"))
+    login(client, "ecrivain")
+    assert folded_line(body(recap(client, "Bonjour"))) == "1 personne ne recevra pas ce SMS : 1 sans mobile"
+
+
 def test_recap_names_first_people_and_links_to_whole_list(writer, db, world, monkeypatch):
     from tutti import recipients
 
