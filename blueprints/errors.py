@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, render_template
+from flask import Flask, current_app, render_template
 from flask_babel import gettext
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -45,4 +45,15 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(Exception)
     def unexpected(error: Exception):
         app.logger.exception("unexpected error")
+        _roll_back()
         return render_error(500)
+
+
+def _roll_back() -> None:
+    """Roll the failed transaction back, so that rendering the page (the account, the menu) can read again."""
+    from blueprints.extensions import session
+
+    try:
+        session().rollback()
+    except Exception:  # the connection itself is gone: the page still renders what it can
+        current_app.logger.exception("could not roll back after an unexpected error")

@@ -240,9 +240,12 @@ def _apply(person: Person, values: dict, region: str, tags: dict[str, Tag]) -> N
         person.tags = [tags[t] for t in dict.fromkeys(values["tags"])]
 
 
-def person_by_external_id(db: Session, structure_id: int, external_id: str) -> Person | None:
+def person_by_external_id(db: Session, structure_id: int, ref: str) -> Person | None:
     """Return the structure's person with this external id, or None."""
-    return db.scalar(select(Person).where(Person.structure_id == structure_id, Person.external_id == external_id)
+    wanted = external_id(ref)
+    if wanted is None:  # not an id a portal can have given (a NUL byte would not even reach PostgreSQL)
+        return None
+    return db.scalar(select(Person).where(Person.structure_id == structure_id, Person.external_id == wanted)
                      .options(selectinload(Person.tags)))
 
 

@@ -7,6 +7,9 @@ from flask import Blueprint, Flask
 bp = Blueprint("admin", __name__)
 
 from blueprints.admin import accounts, embedding, selection, sms  # noqa: E402,F401
+from blueprints.text_fields import refuse_control_characters  # noqa: E402
+
+bp.before_request(refuse_control_characters)
 
 
 def init_app(app: Flask) -> None:

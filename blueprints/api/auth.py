@@ -7,7 +7,7 @@ from werkzeug.exceptions import HTTPException
 
 from blueprints.api import bp
 from blueprints.extensions import limiter, session
-from tutti import api_keys
+from tutti import api_keys, text_input
 
 MESSAGES = {
     400: "Requête invalide.",
@@ -81,12 +81,19 @@ def structure_id() -> int:
 
 
 def json_body() -> object:
-    """Return the request's JSON, or raise ApiError (415, 400) when there is none or it does not parse."""
+    """Return the request's JSON, or raise ApiError: 415, 400 (no JSON, too deep), 422 (a control character)."""
     if not request.is_json:
         raise ApiError(415)
+    if text_input.json_depth(request.get_data(cache=True)) > text_input.MAX_JSON_DEPTH:
+        raise ApiError(400, f"Le JSON est imbriqué trop profondément ({text_input.MAX_JSON_DEPTH} niveaux au plus).")
     data = request.get_json(silent=True)
     if data is None:
         raise ApiError(400, "Le corps de la requête n'est pas du JSON valide (UTF-8).")
+    paths = list(text_input.control_paths(data))
+    if paths:
+        raise ApiError(422, f"Caractère de contrôle (par exemple un caractère nul) refusé dans « {paths[0]} ».",
+                       [{"field": path, "message": "Ce texte contient un caractère de contrôle : retirez-le."}
+                        for path in paths[:100]])
     return data
 
 
