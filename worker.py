@@ -20,7 +20,7 @@ from datetime import timedelta
 import redis
 from rq import Worker
 from rq.exceptions import NoSuchJobError
-from rq.job import Job, JobStatus
+from rq.job import Job
 from sqlalchemy import create_engine
 from sqlalchemy.orm import sessionmaker
 
@@ -28,7 +28,6 @@ from app import create_app
 from tutti import redis_conn
 
 log = logging.getLogger("tutti.worker")
-_PENDING = {JobStatus.QUEUED, JobStatus.STARTED, JobStatus.SCHEDULED, JobStatus.DEFERRED}
 
 
 class TuttiWorker(Worker):
@@ -43,6 +42,18 @@ class TuttiWorker(Worker):
             ctypes.CDLL(None).prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
             if os.getppid() != self.pid:  # the worker died before prctl took effect
                 os._exit(1)
+
+    def subscribe(self) -> None:
+        """Listen for RQ's commands (stop a job, shut down) in a thread that looks up every second.
+
+        RQ's own thread waits up to 60 s per look, and redis-py's PubSubWorkerThread.stop() waits for it
+        without a timeout: a worker told to stop (SIGTERM) could take a minute to go.
+        """
+        log.info("Worker %s: subscribing to channel %s", self.name, self.pubsub_channel_name)
+        self.pubsub = self.connection.pubsub()
+        self.pubsub.subscribe(**{self.pubsub_channel_name: self.handle_payload})
+        self.pubsub_thread = self.pubsub.run_in_thread(
+            sleep_time=1, daemon=True, exception_handler=self._pubsub_exception_handler)
 
     def perform_job(self, job: Job, *args, **kwargs) -> bool:
         """Run the job in the work-horse, then log one line of its outcome (and its campaign's, for a send)."""
@@ -84,18 +95,15 @@ def build_worker(app, name: str | None = None) -> Worker:
 
 def sweep_once(app, sessions: sessionmaker, grace: float | None = None) -> list[int]:
     """Re-enqueue the campaigns no job will pick up; return their ids."""
-    from blueprints.sms.queueing import enqueue_campaign, job_id
+    from blueprints.sms.queueing import campaign_job_ids, enqueue_campaign
     from tutti.deliveries import release_expired_holds
+    from tutti.queue import holds
     from tutti.sweeper import GRACE, sweep
 
     queue = app.extensions["tutti"]["queue"]
 
     def is_pending(campaign_id: int) -> bool:
-        try:
-            job = Job.fetch(job_id(campaign_id), connection=queue.connection)
-        except NoSuchJobError:
-            return False
-        return job.get_status() in _PENDING
+        return holds(queue, campaign_job_ids(queue, campaign_id))
 
     def enqueue(campaign_id: int, retry: bool) -> bool:
         # One retry per campaign per lease period, however many workers sweep: the new job needs
@@ -104,6 +112,13 @@ def sweep_once(app, sessions: sessionmaker, grace: float | None = None) -> list[
         swept = f"tutti:swept:{queue.name}:{campaign_id}"
         if retry and not queue.connection.set(swept, 1, nx=True, ex=_lease_seconds(app)):
             return False
+        if not retry:
+            # The job's record left by a run that failed or by a lost queue: the new job takes its id.
+            for name in campaign_job_ids(queue, campaign_id):
+                try:
+                    Job.fetch(name, connection=queue.connection).delete()
+                except NoSuchJobError:
+                    pass
         return enqueue_campaign(db, queue, campaign_id, retry=retry)
 
     with sessions() as db:

@@ -98,11 +98,12 @@ def enqueue(db_url: str, redis_url: str, queue_name: str, campaign_id: int) -> N
     from sqlalchemy import create_engine
     from sqlalchemy.orm import Session
 
+    from blueprints.sms.queueing import job_id
     from tutti.campaigns import mark_enqueued
 
     connection = Redis.from_url(redis_url)
     Queue(queue_name, connection=connection).enqueue(
-        "tutti.sending.send_campaign", campaign_id, job_id=f"campaign-{campaign_id}", job_timeout=6 * 3600)
+        "tutti.sending.send_campaign", campaign_id, job_id=job_id(campaign_id, queue_name), job_timeout=6 * 3600)
     engine = create_engine(db_url)
     with Session(engine) as db:
         mark_enqueued(db, campaign_id)

@@ -13,6 +13,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+import rq
 from sqlalchemy import func, select
 
 from tutti import credit, people
@@ -415,17 +416,26 @@ class SharedApp:
 
 def run_worker(app):
     """Run a real RQ worker, in this process and in burst mode, on the app's queue and Redis."""
-    import rq
-
     from blueprints.extensions import db
     from tutti import runtime
 
     state = app.extensions["tutti"]
     with app.app_context():
         runtime.configure_from_app(app, db.engine)
-    worker = rq.SimpleWorker([state["queue"]], connection=state["redis"])
+    worker = _BurstWorker([state["queue"]], connection=state["redis"])
     worker.work(burst=True)
     return worker
+
+
+class _BurstWorker(rq.SimpleWorker):
+    """A SimpleWorker that does not listen for RQ's commands (a burst in the test's process needs none).
+
+    Its listening thread can take up to a minute to stop: redis-py's PubSubWorkerThread.stop() joins it
+    without a timeout, and once unsubscribed it may be waiting 60 s for a subscription that never comes.
+    """
+
+    def subscribe(self) -> None:
+        """Listen to nothing."""
 
 
 def make_campaign(db, world: World, login: str = "ecrivain", message: str = "Répétition ce soir à 20h",

@@ -98,6 +98,27 @@ def test_redis_down_at_envoyer_keeps_campaign_tells_user_and_sends_when_back(app
     assert "re-enqueued stranded campaigns" in worker.log()
 
 
+def test_redis_restarted_empty_before_a_worker_took_the_job_campaign_recovered_once_and_sent(
+        app, db, client, own_redis, sim, worker):
+    world = build_world(db)
+    ids, phones = add_people(db, world.structure_id, 30)
+    select_people(db, world, world.ids() + ids)
+    login(client, "ecrivain")
+    send(client, TEXT, _recap_token(client, TEXT))
+    campaign = newest_campaign(db, world.structure_id)
+    assert campaign.status == CAMPAIGN_QUEUED and campaign.enqueued_at is not None
+    own_redis.stop()
+    own_redis.start()  # empty: the campaign's job is gone before any worker took it
+
+    worker.start()
+    worker.wait(lambda: campaign_row(db, campaign.id).status == CAMPAIGN_DONE, 60,
+                "the sweeper to give the campaign its job again and the worker to send it")
+    time.sleep(3)  # more sweeps: none enqueues it again
+    assert_sent_exactly_once(db, campaign.id, received_by(sim), set(phones) | {"+33612345601", "+33755443322"})
+    assert settled(db, campaign.id) == campaign.recipients
+    assert worker.log().count("enqueued but no job of it waits or runs in RQ; enqueued again") == 1
+
+
 @pytest.mark.parametrize("outage", ["back before the end", "away until the end"])
 def test_redis_restarted_empty_mid_campaign_each_number_once_finished_once(app, db, client, own_redis, sim,
                                                                            worker, outage):

@@ -26,6 +26,7 @@ from rq import Worker
 from rq.job import Job
 from sqlalchemy import func, select
 
+from blueprints.sms.queueing import job_id
 from tutti import credit, recipients
 from tutti.campaigns import create
 from tutti.models import ACCOUNT_PERSONAL, LEVEL_WRITE, MODULE_SMS, Account, Person, Selection, Structure
@@ -228,7 +229,8 @@ def test_multiworker_three_workers_share_one_campaign_each_sms_once(app, db, sim
     wait_for(lambda: len(Worker.all(queue=queue)) == 3, 60, "three workers", logs)
     campaign_id, numbers = record_campaign(app, db, "Orchestre partagé", "7", BIG)
     enqueue(app, db, campaign_id, jobs=3)
-    shares = [f"campaign-{campaign_id}", f"campaign-{campaign_id}-share-2", f"campaign-{campaign_id}-share-3"]
+    first = job_id(campaign_id, queue)
+    shares = [first, f"{first}-share-2", f"{first}-share-3"]
     assert all(Job.exists(share, connection=queue.connection) for share in shares)
     wait_for(lambda: done(db, campaign_id), 180, "the campaign to finish", logs)
 

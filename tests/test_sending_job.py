@@ -69,7 +69,7 @@ def add_mobiles(db, world, count: int) -> list[int]:
 
 
 def job_result(app, campaign_id: int):
-    job = Job.fetch(job_id(campaign_id), connection=app.extensions["tutti"]["redis"])
+    job = Job.fetch(job_id(campaign_id, app.config["TUTTI_QUEUE_NAME"]), connection=app.extensions["tutti"]["redis"])
     return job.get_status(), job.return_value()
 
 
@@ -617,7 +617,8 @@ def test_jobs_per_campaign_enqueues_shares_and_unschedules_them_all(app, db, wor
     try:
         with app.app_context():
             assert enqueue_campaign(db, queue, 4242, at=utcnow() + timedelta(hours=2))
-            assert sorted(queue.scheduled_job_registry.get_job_ids()) == ["campaign-4242", "campaign-4242-share-2"]
+            first = job_id(4242, queue)
+            assert sorted(queue.scheduled_job_registry.get_job_ids()) == [first, f"{first}-share-2"]
             unschedule(queue, 4242)
     finally:
         app.config.pop("TUTTI_JOBS_PER_CAMPAIGN")

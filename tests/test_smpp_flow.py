@@ -134,7 +134,8 @@ def job_result(app, campaign_id: int):
 
     from blueprints.sms.queueing import job_id
 
-    return Job.fetch(job_id(campaign_id), connection=app.extensions["tutti"]["redis"]).return_value()
+    queue = app.extensions["tutti"]["queue"]
+    return Job.fetch(job_id(campaign_id, queue), connection=queue.connection).return_value()
 
 
 def states(db, campaign_id: int) -> dict[str, str]:

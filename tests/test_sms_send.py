@@ -157,8 +157,8 @@ def test_send_enqueues_one_job(app, writer, db, world, shown):
     press_envoyer(writer, shown)
     campaign = only_campaign(db, world.structure_id)
     queue = app.extensions["tutti"]["queue"]
-    assert queue.job_ids == [job_id(campaign.id)]
-    assert queue.fetch_job(job_id(campaign.id)).args == (campaign.id,)
+    assert queue.job_ids == [job_id(campaign.id, queue)]
+    assert queue.fetch_job(job_id(campaign.id, queue)).args == (campaign.id,)
     assert campaign.enqueued_at is not None
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import uuid
 from datetime import datetime
 
@@ -20,9 +21,20 @@ JOB_TIMEOUT = 6 * 3600
 KEEP = 7 * 86400
 
 
-def job_id(campaign_id: int) -> str:
-    """Return the campaign's job id: one job per campaign."""
-    return f"campaign-{campaign_id}"
+def job_id(campaign_id: int, queue: Queue | str) -> str:
+    """Return the campaign's job id on this queue: one job per campaign.
+
+    RQ keeps a job by its id alone in a Redis database, and campaign ids are per SQL database: two
+    databases whose queues share one Redis (tests, staging beside production) would otherwise
+    overwrite each other's jobs. The queue's name is in the id.
+    """
+    name = queue if isinstance(queue, str) else queue.name
+    return f"{re.sub(r'[^A-Za-z0-9_-]', '_', name)}-campaign-{campaign_id}"
+
+
+def campaign_job_ids(queue: Queue, campaign_id: int) -> list[str]:
+    """Return the ids of the jobs Envoyer gives the campaign (its shares included)."""
+    return share_ids(job_id(campaign_id, queue), jobs_per_campaign())
 
 
 def jobs_per_campaign() -> int:
@@ -45,7 +57,9 @@ def enqueue_campaign(db: Session, queue: Queue, campaign_id: int, at: datetime |
 
     A retry gets a job id of its own, so that it never overwrites the record of an earlier run.
     """
-    name = f"{job_id(campaign_id)}-retry-{uuid.uuid4().hex[:8]}" if retry else job_id(campaign_id)
+    name = job_id(campaign_id, queue)
+    if retry:
+        name = f"{name}-retry-{uuid.uuid4().hex[:8]}"
     try:
         for share in share_ids(name, jobs_per_campaign()):
             options = {"job_id": share, "job_timeout": JOB_TIMEOUT, "result_ttl": KEEP, "failure_ttl": KEEP}
@@ -63,7 +77,7 @@ def enqueue_campaign(db: Session, queue: Queue, campaign_id: int, at: datetime |
 def unschedule(queue: Queue, campaign_id: int) -> None:
     """Take a cancelled campaign's job off the schedule (if it runs anyway, the campaign's state stops it)."""
     try:
-        for share in share_ids(job_id(campaign_id), jobs_per_campaign()):
+        for share in campaign_job_ids(queue, campaign_id):
             queue.scheduled_job_registry.remove(share, delete_job=True)
     except RedisError:
         log.warning("could not unschedule campaign %s; its job will find it cancelled", campaign_id)
