@@ -20,12 +20,12 @@ from sms_helpers import (
     snapshot,
     text,
 )
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
-from tutti import api_keys, embed_links
+from tutti import admin, api_keys, embed_links
 from tutti.admin import AdminError
-from tutti.api_models import EmbedLink
-from tutti.models import Account, Person, Selection, utcnow
+from tutti.api_models import ApiKey, EmbedLink
+from tutti.models import LEVEL_NONE, LEVEL_READ, MODULE_SMS, Account, Person, Selection, utcnow
 from tutti.sms_models import Campaign, OutboxEntry
 
 app, db, shared = shared_app_fixtures()
@@ -250,20 +250,115 @@ def test_embed_panel_ends_when_its_token_is_too_old(app, client, link):
 
 def test_embed_panel_ends_when_its_account_is_disabled(client, db, world, link):
     panel = open_panel(client, link)
-    db.execute(update(Account).where(Account.id == world.accounts["ecrivain"]).values(active=False))
+    recap = body(panel.post("/sms/recap", {"message": MESSAGE}))
+    admin.set_active(db, world.structure_id, world.accounts["ecrivain"], False, None)
+    response = panel.post("/sms/send", {"message": field_value(recap, "message"), "token": recap_token(recap)})
+    assert_panel_stopped(response, "désactivé")
+    assert db.scalar(select(func.count()).select_from(Campaign)) == 0
+
+
+def test_embed_panel_ends_when_its_password_changes(client, db, world, link):
+    panel = open_panel(client, link)
+    db.execute(update(Account).where(Account.id == world.accounts["ecrivain"])
+               .values(session_version=Account.session_version + 1))
     db.commit()
     response = panel.post("/sms/recap", {"message": MESSAGE})
     assert response.status_code == 401
+    assert "Cette fenêtre d'envoi a expiré" in text(body(response))
+
+
+# --- revocation: the key, the account, its right ------------------------------------------------------------------
+
+
+def assert_panel_stopped(response, words: str) -> None:
+    """A panel request refused with a French message that htmx puts in place of the whole panel."""
+    assert response.status_code == 403, text(body(response))
     assert root_id(body(response)) == "embed-refused"
+    assert words in text(body(response))
+    assert (response.headers["HX-Retarget"], response.headers["HX-Reswap"]) == ("#panel", "innerHTML")
+
+
+def revoke(db, world) -> None:
+    key_id = db.scalar(select(ApiKey.id).where(ApiKey.structure_id == world.structure_id))
+    api_keys.revoke_key(db, world.structure_id, key_id, None)
+
+
+def test_embed_link_of_a_revoked_key_refuses_to_open(client, db, world, key):
+    path = link_path(ask_link(client, key, "ecrivain", ["ext-alice"]))
+    revoke(db, world)
+    response = client.get(path)
+    assert response.status_code == 410
+    assert "L'accès de ce portail a été révoqué" in text(body(response))
+    assert 'id="panel"' not in body(response)
+    assert db.scalar(select(EmbedLink.used_at)) is None
+    assert db.scalar(select(func.count()).select_from(Selection)) == 0
+
+
+def test_embed_panel_stops_at_its_next_request_when_its_key_is_revoked(app, client, db, world, link):
+    panel = open_panel(client, link)
+    recap = body(panel.post("/sms/recap", {"message": MESSAGE}))
+    assert root_id(recap) == "recap"
+    revoke(db, world)
+    before = snapshot(db, world.structure_id)
+    response = panel.post("/sms/send", {"message": field_value(recap, "message"), "token": recap_token(recap)})
+    assert_panel_stopped(response, "révoqué")
+    for refused in (panel.get("/sms/compose"), panel.post("/sms/countdown", {"message": MESSAGE})):
+        assert_panel_stopped(refused, "révoqué")
+    run_worker(app)
+    assert snapshot(db, world.structure_id) == before
+    assert db.scalar(select(func.count()).select_from(Campaign)) == 0
+
+
+def test_embed_panel_of_another_key_goes_on_when_one_key_is_revoked(client, db, world, link):
+    other = api_keys.create_key(db, world.structure_id, "Autre portail", None).secret
+    panel = open_panel(client, link_path(ask_link(client, other, "ecrivain", ["ext-alice"])))
+    revoke_first = db.scalar(select(ApiKey.id).where(ApiKey.structure_id == world.structure_id)
+                             .order_by(ApiKey.id))
+    api_keys.revoke_key(db, world.structure_id, revoke_first, None)
+    assert root_id(body(panel.post("/sms/recap", {"message": MESSAGE}))) == "recap"
+
+
+def test_embed_link_of_a_disabled_account_refuses_to_open_and_stays_unused(client, db, world, link):
+    admin.set_active(db, world.structure_id, world.accounts["ecrivain"], False, None)
+    response = client.get(link)
+    assert response.status_code == 410
+    assert "désactivé" in text(body(response))
+    assert db.scalar(select(EmbedLink.used_at)) is None
+
+
+def test_embed_link_refuses_to_open_once_the_sms_write_right_is_removed(client, db, world, link):
+    admin.set_rights(db, world.structure_id, world.accounts["ecrivain"], {MODULE_SMS: LEVEL_READ}, None)
+    response = client.get(link)
+    assert response.status_code == 410
+    assert "Ce compte ne peut plus envoyer de SMS" in text(body(response))
+    assert "Communication - SMS" in text(body(response))
+
+
+@pytest.mark.parametrize("level", [LEVEL_READ, LEVEL_NONE])
+def test_embed_panel_stops_when_the_sms_write_right_is_removed(app, client, db, world, link, level):
+    panel = open_panel(client, link)
+    recap = body(panel.post("/sms/recap", {"message": MESSAGE}))
+    admin.set_rights(db, world.structure_id, world.accounts["ecrivain"], {MODULE_SMS: level}, None)
+    response = panel.post("/sms/send", {"message": field_value(recap, "message"), "token": recap_token(recap)})
+    assert_panel_stopped(response, "Communication - SMS")
+    run_worker(app)
+    assert db.scalar(select(func.count()).select_from(Campaign)) == 0
+
+
+@pytest.mark.parametrize("login", ["lecteur", "sansdroit"])
+def test_embed_link_not_made_for_an_account_without_the_sms_write_right(client, db, key, login):
+    response = ask_link(client, key, login, ["ext-alice"])
+    assert response.status_code == 422
+    assert "Communication - SMS" in response.get_json()["error"]["message"]
+    assert db.scalar(select(func.count()).select_from(EmbedLink)) == 0
 
 
 # --- gates --------------------------------------------------------------------------------------------------------
 
 
+# Accounts without the SMS write right get no link at all (see above); the others meet the app's gates.
 @pytest.mark.parametrize(("login", "structure", "title"), [
     ("admin", "main", "Envoi impossible depuis ce compte"),
-    ("lecteur", "main", "Droits insuffisants"),
-    ("sansdroit", "main", "Droits insuffisants"),
     ("sansoption", "no_option", "L'option SMS n'est pas souscrite"),
 ])
 def test_embed_panel_applies_the_apps_gates(client, db, world, login, structure, title):

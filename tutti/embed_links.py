@@ -16,8 +16,8 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from tutti.admin import AdminError, audit
-from tutti.api_models import EmbedLink, FrameOrigin
-from tutti.models import Account, utcnow
+from tutti.api_models import ApiKey, EmbedLink, FrameOrigin
+from tutti.models import LEVEL_WRITE, MODULE_SMS, Account, utcnow
 
 LINK_TTL = timedelta(minutes=5)
 MAX_PEOPLE = 5000
@@ -25,10 +25,12 @@ MAX_ORIGINS = 20
 SALT = "tutti-embed-link"
 
 TAMPERED, EXPIRED, USED, GONE = "tampered", "expired", "used", "gone"
+# What ends a link and its panel after it was made: the key that made it revoked, the SMS write right removed.
+REVOKED, NO_RIGHT = "revoked", "no_right"
 
 
 class LinkRefused(Exception):
-    """The link cannot open the panel; `reason` is one of TAMPERED, EXPIRED, USED, GONE."""
+    """The link cannot open the panel; `reason` is one of TAMPERED, EXPIRED, USED, GONE, REVOKED, NO_RIGHT."""
 
     def __init__(self, reason: str):
         super().__init__(reason)
@@ -73,15 +75,38 @@ def consume(db: Session, secret: str, token: str, now: datetime | None = None) -
         raise LinkRefused(USED)
     if _aware(link.expires_at) <= now:
         raise LinkRefused(EXPIRED)
+    refusal = link_refusal(db, link, db.get(Account, link.account_id))
+    if refusal is not None:
+        raise LinkRefused(refusal)
     taken = db.execute(update(EmbedLink).where(EmbedLink.id == link.id, EmbedLink.used_at.is_(None))
                        .values(used_at=now)).rowcount
     db.commit()
     if taken != 1:
         raise LinkRefused(USED)
-    account = db.get(Account, link.account_id)
-    if account is None or not account.active or account.structure_id != link.structure_id:
-        raise LinkRefused(GONE)
     return link
+
+
+def may_send(account: Account) -> bool:
+    """Say whether an account may be given a link: it holds « Communication - SMS » in writing."""
+    return account.level(MODULE_SMS) >= LEVEL_WRITE
+
+
+def link_refusal(db: Session, link: EmbedLink, account: Account | None) -> str | None:
+    """Say why a link, or the panel it opened, may act no more (REVOKED, GONE, NO_RIGHT), or None while it may."""
+    if link.api_key_id is not None and db.scalar(
+            select(ApiKey.revoked_at).where(ApiKey.id == link.api_key_id)) is not None:
+        return REVOKED
+    if account is None or not account.active or account.structure_id != link.structure_id:
+        return GONE
+    if not may_send(account):
+        return NO_RIGHT
+    return None
+
+
+def panel_refusal(db: Session, link_id: object, account: Account | None) -> str | None:
+    """Say why the panel a link opened must stop at this request, or None: checked on every panel request."""
+    link = db.get(EmbedLink, link_id) if isinstance(link_id, int) else None
+    return GONE if link is None else link_refusal(db, link, account)
 
 
 def link_people(link: EmbedLink) -> list[int]:

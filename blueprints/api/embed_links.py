@@ -30,6 +30,9 @@ def _account(body: dict) -> Account:
         raise ApiError(404, "Aucun compte de votre structure ne correspond.")
     if not account.active:
         raise ApiError(422, "Ce compte est désactivé.")
+    if not embed_links.may_send(account):
+        raise ApiError(422, "Ce compte n'a pas le droit « Communication - SMS » en lecture écriture : il ne peut "
+                            "pas envoyer de SMS. Demandez ce droit à l'administrateur de la structure.")
     return account
 
 

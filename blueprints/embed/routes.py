@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import current_app, g, render_template, request, session
+from flask import current_app, g, make_response, render_template, request, session
 from flask_login import current_user
 
 from blueprints.embed import bp, panel_session
@@ -10,6 +10,7 @@ from blueprints.extensions import session as db_session
 from blueprints.htmx import is_htmx
 from tutti import embed_links, people
 from tutti.models import Account
+from tutti.params import to_int
 
 # What a panel token opens: the SMS flow's fragments and nothing else of Tutti.
 PANEL_ENDPOINTS = {"sms.compose", "sms.countdown", "sms.replace", "sms.recap", "sms.send", "sms.progress"}
@@ -22,6 +23,16 @@ def _refused(reason: str, status: int):
     g.frame_ancestors = ANY_FRAMER
     template = "embed/_refused.html" if is_htmx() else "embed/refused.html"
     return render_template(template, reason=reason), status
+
+
+def _panel_refused(reason: str, status: int):
+    """Refuse a panel request; htmx puts the message in place of the whole panel, whatever the request aimed at."""
+    page, status = _refused(reason, status)
+    response = make_response(page, status)
+    if is_htmx():
+        response.headers["HX-Retarget"] = "#panel"
+        response.headers["HX-Reswap"] = "innerHTML"
+    return response
 
 
 def _frame_ancestors(structure_id: int) -> list[str]:
@@ -52,8 +63,15 @@ def guard_panel():
     claims = panel_session.panel()
     if claims is None or request.endpoint == "static":
         return None
-    if claims.get("expired") or not current_user.is_authenticated:
-        return _refused("panel_expired", 401)
+    if claims.get("expired"):
+        return _panel_refused("panel_expired", 401)
+    if not current_user.is_authenticated:  # disabled, or its password changed: the panel ends with its session
+        account = db_session().get(Account, to_int(claims["u"].partition(":")[0]) or 0)
+        return _panel_refused("panel_expired", 401) if account is not None and account.active else \
+            _panel_refused(embed_links.GONE, 403)
+    refusal = embed_links.panel_refusal(db_session(), claims["l"], current_user._get_current_object())
+    if refusal is not None:  # the key that made the link revoked, the account's SMS right removed
+        return _panel_refused(refusal, 403)
     if request.endpoint not in PANEL_ENDPOINTS and request.blueprint != "embed":
         return _refused("outside", 403)
     g.frame_ancestors = _frame_ancestors(claims["s"])
