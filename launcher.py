@@ -24,12 +24,22 @@ LIBC = ctypes.CDLL(None, use_errno=True) if sys.platform.startswith("linux") els
 SMSC_PORT = 2775
 
 
+# A child that dies is started again after 1, 2, 4 … at most 30 s; one that lived a minute starts over at 1 s.
+RESTART_FIRST, RESTART_MOST, RESTART_STEADY = 1.0, 30.0, 60.0
+
+
 @dataclass
 class Child:
-    """One process the launcher started and must stop."""
+    """One process the launcher started and must stop; the web app's death stops everything, others restart."""
 
     name: str
     process: subprocess.Popen
+    argv: list[str] = field(default_factory=list)
+    env: dict[str, str] = field(default_factory=dict)
+    essential: bool = False
+    started: float = field(default_factory=time.monotonic)
+    failures: int = 0
+    restart_at: float | None = None
 
 
 @dataclass
@@ -55,11 +65,16 @@ def die_with_parent(parent: int) -> None:
         os._exit(1)
 
 
-def spawn(name: str, argv: list[str], env: dict[str, str]) -> Child:
-    """Start a child in its own process group, tied to the launcher's life."""
+def popen(argv: list[str], env: dict[str, str]) -> subprocess.Popen:
+    """Start a process in its own process group, tied to the launcher's life."""
     # Its own session: Ctrl-C reaches only the launcher, which then stops children in order.
     tie = functools.partial(die_with_parent, os.getpid())
-    return Child(name, subprocess.Popen(argv, cwd=HERE, env=env, start_new_session=True, preexec_fn=tie))
+    return subprocess.Popen(argv, cwd=HERE, env=env, start_new_session=True, preexec_fn=tie)
+
+
+def spawn(name: str, argv: list[str], env: dict[str, str], essential: bool = False) -> Child:
+    """Start a child; an essential one (the web app) stops everything when it dies."""
+    return Child(name, popen(argv, env), argv, env, essential)
 
 
 def on_signal(signum: int, frame: object) -> None:
@@ -197,7 +212,7 @@ def run(smsc: bool) -> int:
         state.children.append(spawn("worker", [python, "worker.py"], env))
         web = [python, "-m", "flask", "--app", "app", "run", "--host", "127.0.0.1", "--port", str(port),
                "--no-reload"]
-        state.children.append(spawn("web", web, env))
+        state.children.append(spawn("web", web, env, essential=True))
         wait_until(lambda: port_answers(port), state.children[-1], "Le serveur web")
         print(f"\nTutti tourne sur http://127.0.0.1:{port} — identifiants de démonstration : "
               "secretariat / tutti-demo ; Ctrl-C pour arrêter.\n", flush=True)
@@ -220,15 +235,66 @@ def run(smsc: bool) -> int:
 
 
 def watch(children: list[Child]) -> int:
-    """Wait for a stop signal (exit code 0) or a child's unexpected death (exit code 1)."""
+    """Restart children that die, with a growing pause; return 0 on a stop signal, 1 if the web app dies."""
     while not state.stopping:
+        now = time.monotonic()
         for child in children:
-            if child.process.poll() is not None:
-                print(f"Le processus {child.name} s'est arrêté (code {child.process.returncode}) : "
-                      "arrêt des autres.", file=sys.stderr, flush=True)
+            if child.restart_at is not None:
+                if now >= child.restart_at:
+                    restart(child)
+                continue
+            code = child.process.poll()
+            if code is None:
+                continue
+            if child.essential:
+                print(f"Le processus {child.name} s'est arrêté (code {code}) : arrêt de Tutti.",
+                      file=sys.stderr, flush=True)
                 return 1
+            delay = restart_delay(child, now)
+            child.restart_at = now + delay
+            print(f"Le processus {child.name} s'est arrêté (code {code}) : redémarrage dans {delay:g} s ; "
+                  "l'application web continue de répondre.", file=sys.stderr, flush=True)
         time.sleep(0.2)
     return 0
+
+
+def restart_delay(child: Child, now: float) -> float:
+    """Return how long to wait before starting the child again: 1, 2, 4 … 30 s, back to 1 s after a steady minute."""
+    if now - child.started >= RESTART_STEADY:
+        child.failures = 0
+    delay = min(RESTART_FIRST * 2**child.failures, RESTART_MOST)
+    child.failures += 1
+    return delay
+
+
+def restart(child: Child) -> None:
+    """Start the child again (its dead process group's leftovers are killed first)."""
+    for pid in descendants(child.process.pid):
+        killpg(pid, signal.SIGKILL)
+    killpg(child.process.pid, signal.SIGKILL)
+    child.process.wait()
+    reap_orphans(state.redis + state.children)
+    try:
+        child.process = popen(child.argv, child.env)
+    except OSError as error:
+        child.restart_at = time.monotonic() + restart_delay(child, time.monotonic())
+        print(f"Le processus {child.name} n'a pas pu redémarrer ({error}) : nouvel essai plus tard.",
+              file=sys.stderr, flush=True)
+        return
+    child.started, child.restart_at = time.monotonic(), None
+    print(f"Le processus {child.name} a redémarré (essai n° {child.failures}).", flush=True)
+
+
+def reap_orphans(children: list[Child]) -> None:
+    """Collect the exit status of orphans reparented to the launcher (a work-horse whose worker died)."""
+    ours = {child.process.pid for child in children}
+    for pid in descendants(os.getpid()) if LIBC is not None else []:
+        if pid in ours:
+            continue
+        try:
+            os.waitpid(pid, os.WNOHANG)
+        except ChildProcessError:
+            continue
 
 
 def main(argv: list[str] | None = None) -> int:

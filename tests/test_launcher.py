@@ -27,6 +27,11 @@ class Launched:
     process: subprocess.Popen
     instance: Path
     log: Path
+    port: int
+
+    def output(self) -> str:
+        """Return what the launcher wrote so far."""
+        return self.log.read_text(errors="replace")
 
     def redis(self) -> redis.Redis:
         """Return a connection to the launcher's embedded Redis."""
@@ -105,7 +110,7 @@ def launched(seeded_instance, tmp_path):
     with open(log, "wb") as out:
         process = subprocess.Popen([sys.executable, "launcher.py"], cwd=ROOT, env=env, stdout=out,
                                    stderr=subprocess.STDOUT)
-    launched = Launched(process, instance, log)
+    launched = Launched(process, instance, log, port)
     try:
         url = f"http://127.0.0.1:{port}/login"
         wait_for(lambda: process.poll() is not None or answers_200(url), 60, "the login page")
@@ -157,3 +162,81 @@ def test_launcher_sigkill_takes_a_running_job_down(launched):
     launched.process.kill()
     launched.process.wait()
     assert_no_leftovers(launched.instance, within=5)
+
+
+def child_pids(launched: Launched, script: str) -> list[int]:
+    """Return the pids of the launcher's children whose command line runs `script`."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            cmdline = (entry / "cmdline").read_bytes().split(b"\0")
+        except (OSError, IndexError, ValueError):
+            continue
+        # redis-server rewrites its command line ("…/redis-server unixsocket:…"): its program name is enough.
+        named = os.path.basename(cmdline[0].split(b" ")[0]) == script.encode()
+        if parent == launched.process.pid and (script.encode() in cmdline or named):
+            found.append(int(entry.name))
+    return found
+
+
+def the_worker(launched: Launched) -> int:
+    """Wait until the launcher runs exactly one worker process; return its pid."""
+    wait_for(lambda: len(child_pids(launched, "worker.py")) == 1, 30, "one worker process")
+    return child_pids(launched, "worker.py")[0]
+
+
+def live_worker_pids(launched: Launched) -> set[int]:
+    """Return the pids of the RQ workers registered in the launcher's Redis."""
+    return {worker.pid for worker in Worker.all(connection=launched.redis())}
+
+
+def test_launcher_restarts_a_dead_worker_with_a_growing_pause_while_the_web_app_serves(launched):
+    login = f"http://127.0.0.1:{launched.port}/login"
+    first = the_worker(launched)
+    wait_for(lambda: first in live_worker_pids(launched), 30, "the first worker to register")
+
+    os.killpg(first, signal.SIGKILL)
+    wait_for(lambda: "Le processus worker s'est arrêté (code -9) : redémarrage dans 1 s" in launched.output(), 10,
+             "the launcher to say it restarts the worker")
+    assert answers_200(login)  # the web app keeps serving meanwhile
+    wait_for(lambda: "Le processus worker a redémarré" in launched.output(), 15, "the restart")
+    second = the_worker(launched)
+    assert second != first
+    wait_for(lambda: second in live_worker_pids(launched), 60, "the new worker to register in RQ")
+
+    # It dies again at once: the pause doubles.
+    os.killpg(second, signal.SIGKILL)
+    wait_for(lambda: "redémarrage dans 2 s" in launched.output(), 10, "a longer pause the second time")
+    assert answers_200(login) and launched.process.poll() is None
+    wait_for(lambda: the_worker(launched) not in (first, second), 30, "a third worker")
+    # The worker started again does the work: a job enqueued now runs.
+    job = Queue("tutti", connection=launched.redis()).enqueue("os.getpid")
+    wait_for(lambda: job.get_status(refresh=True) == "finished", 60, "the new worker to run a job")
+    assert "arrêt de Tutti" not in launched.output()
+    assert_stops_cleanly(launched, signal.SIGTERM)
+
+
+def test_launcher_stops_everything_when_the_web_app_dies(launched):
+    web = child_pids(launched, "run")
+    assert len(web) == 1
+    os.killpg(web[0], signal.SIGKILL)
+    assert launched.process.wait(timeout=30) == 1, launched.output()
+    assert "Le processus web s'est arrêté (code -9) : arrêt de Tutti." in launched.output()
+    assert "Tutti s'est arrêté sur une erreur." in launched.output()
+    assert_no_leftovers(launched.instance, within=1)
+
+
+def test_launcher_restarts_the_embedded_redis_and_the_worker_works_again(launched):
+    server = child_pids(launched, "redis-server")
+    assert len(server) == 1
+    os.killpg(server[0], signal.SIGKILL)
+    wait_for(lambda: "Le processus redis-server s'est arrêté (code -9) : redémarrage dans 1 s" in launched.output(),
+             10, "the launcher to say it restarts Redis")
+    wait_for(lambda: child_pids(launched, "redis-server") not in ([], server), 15, "a new redis-server")
+    job = Queue("tutti", connection=launched.redis()).enqueue("os.getpid")
+    wait_for(lambda: job.get_status(refresh=True) == "finished", 60, "the worker to run a job")
+    assert answers_200(f"http://127.0.0.1:{launched.port}/login") and launched.process.poll() is None
+    assert_stops_cleanly(launched, signal.SIGTERM)
