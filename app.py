@@ -24,7 +24,8 @@ def _environment_config() -> dict:
     config = {}
     if os.environ.get("DATABASE_URL"):
         config["SQLALCHEMY_DATABASE_URI"] = os.environ["DATABASE_URL"]
-    for name in ("REDIS_URL", "SECRET_KEY", "TUTTI_SMS_TRANSPORT", "TUTTI_QUEUE_NAME", "TUTTI_API_LIMIT"):
+    for name in ("REDIS_URL", "SECRET_KEY", "TUTTI_SMS_TRANSPORT", "TUTTI_QUEUE_NAME", "TUTTI_API_LIMIT",
+                 "TUTTI_API_FAILED_LIMIT", "TUTTI_API_FAILED_GLOBAL_LIMIT"):
         if os.environ.get(name):
             config[name] = os.environ[name]
     for name in ("TUTTI_EMBED_LINK_TTL", "TUTTI_PANEL_TTL", "TUTTI_JOBS_PER_CAMPAIGN"):

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from flask import current_app, g, jsonify, request
+from limits import parse
+from redis.exceptions import RedisError
 from werkzeug.exceptions import HTTPException
 
 from blueprints.api import bp
@@ -53,24 +55,49 @@ def presented_key() -> str:
     return key.strip() if scheme.lower() == "bearer" else ""
 
 
-def _limit_key() -> str:
-    prefix = api_keys.parse_prefix(presented_key())
-    return f"api-key:{prefix}" if prefix else f"api-ip:{request.remote_addr}"
+def _within(limit: str, *identifiers: str) -> bool:
+    """Count one call against a limit (« 60 per minute ») in the app's limiter storage; say whether it is within."""
+    try:
+        return limiter.limiter.hit(parse(current_app.config[limit]), "tutti-api",
+                                   current_app.config.get("RATELIMIT_KEY_PREFIX", ""), *identifiers)
+    except RedisError:  # Redis away: the API still answers, unlimited, rather than refusing everyone
+        current_app.logger.warning("API rate limit not counted: Redis is away")
+        return True
 
 
-def _api_limit() -> str:
-    return current_app.config["TUTTI_API_LIMIT"]
+def _over(limit: str, *identifiers: str) -> bool:
+    """Say whether a limit is already used up, without counting this call."""
+    try:
+        return not limiter.limiter.test(parse(current_app.config[limit]), "tutti-api",
+                                        current_app.config.get("RATELIMIT_KEY_PREFIX", ""), *identifiers)
+    except RedisError:
+        return False
 
 
-limiter.limit(_api_limit, key_func=_limit_key)(bp)
+def _rate_limited():
+    response = error_response(429)
+    response.headers["Retry-After"] = "60"
+    return response
 
 
 @bp.before_request
 def authenticate():
-    """Find the structure's key; nothing else of the API runs without one."""
+    """Find the structure's key; nothing else of the API runs without one.
+
+    Failed authentications are counted per client address and for all addresses together, so that a
+    prefix seen somewhere cannot be used to lock its key out; a key's own calls are counted only once
+    its secret is verified.
+    """
+    address = request.remote_addr or "unknown"
+    if _over("TUTTI_API_FAILED_LIMIT", "failed", address):
+        return _rate_limited()
     key = api_keys.authenticate(session(), presented_key())
     if key is None:
-        return error_response(401)
+        within = _within("TUTTI_API_FAILED_LIMIT", "failed", address)
+        within = _within("TUTTI_API_FAILED_GLOBAL_LIMIT", "failed-all") and within
+        return error_response(401) if within else _rate_limited()
+    if not _within("TUTTI_API_LIMIT", "key", key.prefix):
+        return _rate_limited()
     g.api_key_id, g.api_structure_id = key.id, key.structure_id
     return None
 
