@@ -148,6 +148,7 @@ ROUTES = [
     Route("sms.campaign", "GET", READERS_OF_CAMPAIGN, lambda w: {"campaign_id": w.campaign}),
     Route("sms.campaign", "GET", READERS_OF_CAMPAIGN, lambda w: {"campaign_id": w.campaign}, hx=True),
     Route("sms.progress", "GET", READERS_OF_CAMPAIGN, lambda w: {"campaign_id": w.campaign}, hx=True),
+    Route("sms.states", "GET", READERS_OF_CAMPAIGN, lambda w: {"campaign_id": w.campaign}, hx=True),
     Route("sms.cancel", "POST", SENDER_OF_CAMPAIGN, lambda w: {"campaign_id": w.campaign}),
     Route("sms.outbox", "GET", READERS),
     Route("sms.credit_page", "GET", READERS),
@@ -249,7 +250,7 @@ def _with_band_ids(w: AccessWorld) -> AccessWorld:
 # Routes that take a person, a campaign, an opt-out or a tag of the structure.
 WITH_IDS = {"admin.person", "admin.create_account", "admin.reset_password", "admin.disable_account",
             "admin.enable_account", "admin.rights", "admin.delete_account", "sms.campaign", "sms.progress",
-            "sms.cancel", "sms.lift_optout", "people.index", "people.toggle"}
+            "sms.states", "sms.cancel", "sms.lift_optout", "people.index", "people.toggle"}
 ID_ROUTES = [r for r in ROUTES if r.endpoint in WITH_IDS]
 
 

@@ -33,6 +33,7 @@ READ_ROUTES = [
     "/sms/campaigns",
     "/sms/campaigns/{own}",
     "/sms/campaigns/{own}/progress",
+    "/sms/campaigns/{own}/states",
     "/sms/outbox",
     "/sms/credit",
 ]

@@ -4,7 +4,7 @@ from flask import Blueprint
 
 bp = Blueprint("sms", __name__, url_prefix="/sms")
 
-from blueprints.sms import history, info, optouts, routes  # noqa: E402,F401
+from blueprints.sms import history, info, optouts, pictures, routes  # noqa: E402,F401
 from blueprints.sms.forms import check_body_encoding  # noqa: E402
 from blueprints.text_fields import refuse_control_characters  # noqa: E402
 

@@ -13,6 +13,7 @@ from blueprints.i18n import N_
 from blueprints.people.actions import Action, register_action
 from blueprints.sms import bp
 from blueprints.sms.gates import can_read, can_send, read_gate
+from blueprints.sms.pictures import monthly_picture, states_fragment, states_picture
 from blueprints.sms.queueing import unschedule
 from blueprints.ui import NavItem, register_nav
 from tutti import campaigns, credit
@@ -24,7 +25,8 @@ from tutti.sms_models import Campaign, Message, OutboxEntry, message_people
 PAGE_SIZE = 50
 
 
-def _campaign_or_404(campaign_id: int) -> Campaign:
+def campaign_or_404(campaign_id: int) -> Campaign:
+    """Return the current structure's campaign, or answer 404."""
     campaign = session().get(Campaign, campaign_id)
     if campaign is None or campaign.structure_id != current_account.structure_id:
         abort(404)
@@ -34,7 +36,7 @@ def _campaign_or_404(campaign_id: int) -> Campaign:
 def progress_fragment(campaign_id: int) -> str:
     """Render the progress of a campaign; it polls itself until the campaign is finished."""
     db = session()
-    campaign = _campaign_or_404(campaign_id)
+    campaign = campaign_or_404(campaign_id)
     return render_template(
         "sms/_progress.html", campaign=campaign, progress=campaigns.progress(db, campaign_id),
         balance=credit.balance(db, campaign.structure_id), totals=credit.campaign_totals(db, campaign_id),
@@ -46,6 +48,13 @@ def progress_fragment(campaign_id: int) -> str:
 def progress(campaign_id: int):
     """Answer the progress fragment's polling."""
     return progress_fragment(campaign_id)
+
+
+@bp.route("/campaigns/<int:campaign_id>/states")
+@can_read
+def states(campaign_id: int):
+    """Answer the polling of where a campaign's messages stand."""
+    return states_fragment(campaign_or_404(campaign_id))
 
 
 @bp.route("/campaigns")
@@ -60,7 +69,8 @@ def history():
         .order_by(Campaign.id.desc()).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)
         .options(joinedload(Campaign.author))
     ).all()
-    return render_template("sms/history.html", campaigns=rows, page=page, pages=max(1, -(-total // PAGE_SIZE)))
+    return render_template("sms/history.html", campaigns=rows, page=page, pages=max(1, -(-total // PAGE_SIZE)),
+                           monthly=monthly_picture(current_account.structure_id) if total else None)
 
 
 @bp.route("/campaigns/<int:campaign_id>")
@@ -68,7 +78,7 @@ def history():
 def campaign(campaign_id: int):
     """Show one campaign and the status of each of its recipients."""
     db = session()
-    item = _campaign_or_404(campaign_id)
+    item = campaign_or_404(campaign_id)
     page = _page()
     messages = db.execute(
         select(Message).where(Message.campaign_id == campaign_id).order_by(Message.id)
@@ -82,9 +92,10 @@ def campaign(campaign_id: int):
             .where(message_people.c.message_id.in_([m.id for m in messages]))
         ):
             names.setdefault(message_id, []).append(f"{first} {last}")
+    progress = campaigns.progress(db, campaign_id)
     context = dict(campaign=item, messages=messages, names=names, page=page, display_phone=display,
-                   pages=max(1, -(-item.recipients // PAGE_SIZE)), progress=campaigns.progress(db, campaign_id),
-                   totals=credit.campaign_totals(db, campaign_id))
+                   pages=max(1, -(-item.recipients // PAGE_SIZE)), progress=progress,
+                   totals=credit.campaign_totals(db, campaign_id), states=states_picture(item, progress.by_state))
     return htmx.render("sms/campaign.html", "sms/_recipients.html", **context)
 
 
@@ -92,7 +103,7 @@ def campaign(campaign_id: int):
 @can_send
 def cancel(campaign_id: int):
     """Cancel a scheduled campaign before it starts; its reservation is given back."""
-    _campaign_or_404(campaign_id)
+    campaign_or_404(campaign_id)
     if campaigns.cancel(session(), current_account.structure_id, campaign_id):
         unschedule(tutti_state()["queue"], campaign_id)
         flash(gettext("L'envoi programmé est annulé ; son crédit vous est rendu."), "info")

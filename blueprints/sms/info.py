@@ -8,6 +8,7 @@ from sqlalchemy import select
 from blueprints.extensions import account_required, current_account, session
 from blueprints.sms import bp
 from blueprints.sms.gates import can_read
+from blueprints.sms.pictures import balance_picture
 from tutti import credit
 from tutti.sms_models import CreditMovement
 
@@ -26,17 +27,7 @@ def credit_page():
     ).all()
     return render_template("sms/credit.html", balance=credit.balance(db, structure.id), movements=movements,
                            labels=credit.KIND_LABELS, threshold=structure.low_credit_threshold,
-                           chart=balance_chart([m.balance_after for m in reversed(movements)]))
-
-
-def balance_chart(balances: list[int], width: int = 600, height: int = 160) -> dict | None:
-    """Return the points of the balance-over-time line, scaled to the SVG's box (None below two points)."""
-    if len(balances) < 2:
-        return None
-    top = max(max(balances), 1)
-    step = width / (len(balances) - 1)
-    points = " ".join(f"{i * step:.1f},{height - balance * height / top:.1f}" for i, balance in enumerate(balances))
-    return {"points": points, "width": width, "height": height, "top": top, "low": min(balances)}
+                           balance_picture=balance_picture(structure.id))
 
 
 @bp.route("/faq")
