@@ -123,3 +123,22 @@ def test_credit_page_without_movement_draws_nothing(db, auth, client):
     db.execute(CreditMovement.__table__.delete().where(CreditMovement.structure_id == 1))
     db.commit()
     assert 'id="balance-chart"' not in credit_page(client, auth)
+
+
+def test_credit_page_carries_the_balance_from_before_the_year(demo, db, auth, client):
+    db.execute(update(CreditMovement).where(CreditMovement.structure_id == 1)
+               .values(created_at=datetime(2025, 1, 2, 9, 0, tzinfo=UTC)))
+    db.commit()
+    credit.reserve(db, 1, 28, None)
+    dated(db, datetime(2026, 10, 1, 9, 0, tzinfo=UTC))
+    picture = chart(credit_page(client, auth))
+    assert "Solde au début de la période</td><td></td><td>228</td>" in picture
+    assert "Solde du crédit SMS du 7 déc. 2025 au 7 déc. 2026 : 200 SMS aujourd'hui" in picture
+
+
+def test_balance_timeline_keeps_the_latest_movements_when_there_are_too_many(ledger):
+    from tutti.figures import balance_timeline
+
+    line = balance_timeline(ledger, 1, NOW, limit=2)
+    assert [p.balance for p in line.points] == [608, 528]
+    assert line.opening == 728 and line.start == datetime(2026, 9, 10, 17, 0, tzinfo=UTC)
