@@ -61,7 +61,11 @@ def test_time_ticks_labels_never_overlap(days):
     length = 300
     ticks, labels = charts.time_ticks(NOW - timedelta(days=days), NOW, length, "fr")
     assert 1 <= len(ticks) <= 5
-    assert max(charts.text_width(label) for label in labels) + 8 <= length / len(ticks)
+    start = NOW - timedelta(days=days)
+    span = (NOW - start).total_seconds() or 1
+    places = [(t - start).total_seconds() / span * length for t in ticks]
+    for a, b, la, lb in zip(places, places[1:], labels, labels[1:], strict=False):
+        assert b - a >= (charts.text_width(la) + charts.text_width(lb)) / 2, (la, lb)
 
 
 def point(days_ago: float, balance: int, delta: int, kind: str = credit.RESERVATION) -> BalancePoint:
@@ -86,7 +90,7 @@ def test_balance_chart_labels_the_current_balance_beside_its_end():
     line = timeline([point(30, 228, 228, credit.INITIAL), point(10, 128, -100)], NOW, NOW - timedelta(days=365))
     chart = charts.balance_chart(line, "fr")
     assert chart.end_x == chart.right and chart.end_y == charts.Scale(0, 300, chart.bottom, chart.top)(128)
-    label_width = charts.text_width("128 SMS", charts.LABEL_FONT)
+    label_width = charts.text_width("128 SMS", charts.LABEL_FONT, bold=True)
     assert chart.label_x + label_width <= chart.width and 0 < chart.label_y <= chart.bottom
 
 
@@ -136,7 +140,7 @@ def test_month_bars_one_row_per_month_the_longest_fits():
     assert len(chart.bars) == 12 and chart.bars[0].label == "janv. 2026" and chart.bars[-1].label == "déc. 2026"
     assert chart.bars[0].length == 0 and chart.bars[2].value == "1\u00a0228"
     longest = chart.bars[2]
-    assert longest.value_x + charts.text_width(longest.value) <= chart.width
+    assert longest.value_x + charts.text_width(longest.value, bold=True) <= chart.width
     assert chart.height == 12 * chart.row
 
 
