@@ -8,6 +8,7 @@ thread keeps a bind open for delivery receipts and STOP replies (TUTTI_RECEIVER=
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import logging
 import os
@@ -15,6 +16,7 @@ import signal
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from datetime import timedelta
 
 import redis
@@ -22,7 +24,7 @@ from rq import Worker
 from rq.exceptions import NoSuchJobError
 from rq.job import Job
 from sqlalchemy import create_engine
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
 from app import create_app
 from tutti import redis_conn
@@ -93,7 +95,7 @@ def build_worker(app, name: str | None = None) -> Worker:
     return TuttiWorker([state["queue"]], connection=state["redis"], name=name)
 
 
-def sweep_once(app, sessions: sessionmaker, grace: float | None = None) -> list[int]:
+def sweep_once(app, sessions: SideSessions, grace: float | None = None) -> list[int]:
     """Re-enqueue the campaigns no job will pick up; return their ids."""
     from blueprints.sms.queueing import campaign_job_ids, enqueue_campaign
     from tutti.deliveries import release_expired_holds
@@ -132,15 +134,35 @@ def _lease_seconds(app) -> int:
     return int(app.config.get("TUTTI_JOB_SETTINGS", {}).get("lease_seconds") or LEASE.total_seconds()) * 2
 
 
-def side_sessions(app) -> sessionmaker:
+# Held by a thread beside the worker (sweeper, receiver) while its session is open, and by the worker while it
+# forks a work-horse: a fork never copies a thread caught inside the driver or the connection pool, whose
+# locks (SQLite's own mutexes included) would stay held for ever in the child and hang it.
+_FORK_GUARD = threading.RLock()
+os.register_at_fork(before=_FORK_GUARD.acquire, after_in_parent=_FORK_GUARD.release,
+                    after_in_child=_FORK_GUARD.release)
+
+
+class SideSessions:
+    """Sessions for the threads that live beside the worker; a work-horse is never forked while one is open."""
+
+    def __init__(self, maker: sessionmaker) -> None:
+        self.maker = maker
+
+    @contextlib.contextmanager
+    def __call__(self) -> Iterator[Session]:
+        with _FORK_GUARD, self.maker() as db:
+            yield db
+
+
+def side_sessions(app) -> SideSessions:
     """Return sessions on an engine of their own, for the threads that live beside the worker."""
     engine = create_engine(app.config["SQLALCHEMY_DATABASE_URI"], **app.config["SQLALCHEMY_ENGINE_OPTIONS"])
-    # A work-horse forked while a thread holds a connection must never use or close it.
+    # A work-horse forked while a thread holds a pooled connection must never use or close it.
     os.register_at_fork(after_in_child=lambda: engine.dispose(close=False))
-    return sessionmaker(engine, expire_on_commit=False)
+    return SideSessions(sessionmaker(engine, expire_on_commit=False))
 
 
-def start_receiver(app, sessions: sessionmaker):
+def start_receiver(app, sessions: SideSessions):
     """Keep an SMPP bind open for delivery receipts and STOP replies, when the transport is SMPP."""
     from tutti.deliveries import apply_inbound, apply_receipt
     from tutti.smpp.receiver import Receiver
@@ -214,7 +236,12 @@ def run_worker(app, burst: bool = False) -> None:
         worker = build_worker(app)
         try:
             worker.work(with_scheduler=True, burst=burst, logging_level="INFO")
-            return
+            if burst or worker._shutdown_requested_date is not None:
+                return
+            # RQ logs an error it did not expect (Redis gone while it watched a work-horse) and returns as if
+            # told to stop: nobody asked, so a new worker starts once Redis answers.
+            log.warning("the RQ worker stopped without being asked to; a new worker starts once Redis answers")
+            time.sleep(1)
         except (redis.ConnectionError, redis.TimeoutError):
             log.exception("Redis went away under the worker; a new worker starts once it is back")
             if worker.pubsub_thread is not None:

@@ -116,7 +116,8 @@ class WorkerProcess:
             wait_for(lambda: condition() or not self.alive(), timeout, what)
         except AssertionError:
             raise AssertionError(f"timed out waiting for {what}; worker log:\n{self.log_tail()}") from None
-        assert self.alive(), f"the worker died while waiting for {what}; worker log:\n{self.log_tail()}"
+        assert self.alive(), (f"the worker died (code {self.process.returncode}) while waiting for {what}; "
+                              f"worker log:\n{self.log_tail()}")
 
     def log_tail(self, lines: int = 60) -> str:
         """Return the end of the worker's log, without the lines every run repeats."""
