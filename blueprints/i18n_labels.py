@@ -25,7 +25,7 @@ LABELS = [
     # tutti/credit.py KIND_LABELS
     N_("Crédit initial"), N_("Réapprovisionnement"), N_("Réservation"), N_("Débit"), N_("Libération"),
     # tutti/models.py MODULES and LEVELS
-    N_("Communication - SMS"), N_("Aucun"), N_("Lecture"), N_("Lecture écriture"),
+    N_("Communication - SMS"), N_("Personnes"), N_("Aucun"), N_("Lecture"), N_("Lecture écriture"),
     # tutti/admin_models.py ORDER_LABELS
     N_("validée"), N_("refusée"),
     # tutti/window.py POLICIES

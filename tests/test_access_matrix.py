@@ -100,7 +100,7 @@ ROUTES = [
     Route("people.index", "GET", MEMBERS, lambda w: {"tag": w.tag, "q": "a"}),
     Route("people.index", "GET", MEMBERS, lambda w: {"tag": w.tag}, hx=True),
     Route("people.actions", "GET", MEMBERS, hx=True),
-    Route("people.export", "GET", MEMBERS),
+    Route("people.export", "GET", ADMINS, writes=_ADMINS),  # « Personnes » in reading; the export is audited
     Route("people.toggle", "POST", ("login", *(204,) * 6, 403), form=lambda w: {"person_id": w.people["target"]},
           writes=SCHOOL),
     Route("people.select_all", "POST", MEMBERS_GO, form=lambda w: {"checked": "1"}, writes=MEMBER_ROLES),

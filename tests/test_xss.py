@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from tests.access_world import AccessWorld, build_access_world, header_problems, inline_scripts, login_as
 from tutti import admin
-from tutti.models import Account, Person, Structure, Tag
+from tutti.models import LEVEL_READ, MODULE_PEOPLE, Account, Person, Structure, Tag
 from tutti.people import fold
 from tutti.sms_models import Campaign, OptOut
 
@@ -144,6 +144,7 @@ def test_template_expression_not_evaluated(app, w):
 def test_export_neutralises_formula_in_tags(app, db, w):
     db.get(Tag, w.tag).name = "=HYPERLINK(\"http://evil.example\",\"clic\")"
     db.commit()
+    admin.set_rights(db, w.school, w.accounts["write"], {MODULE_PEOPLE: LEVEL_READ}, None)  # may export
     client = app.test_client()
     login_as(client, w, "write")
     response = client.get("/people/export.csv")

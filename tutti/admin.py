@@ -22,6 +22,7 @@ from tutti.models import (
     ACCOUNT_OPERATOR,
     ACCOUNT_PERSONAL,
     LEVELS,
+    MODULE_SMS,
     MODULES,
     Account,
     Person,
@@ -194,10 +195,9 @@ def create_personal_account(db: Session, structure_id: int, person_id: int, logi
     person = structure_person(db, structure_id, person_id)
     if person_account(db, person.id) is not None:
         raise AdminError(f"{person.first_name} {person.last_name} a déjà un compte.")
-    _check_levels({m: sms_level for m in MODULES})
+    _check_levels({MODULE_SMS: sms_level})
     account = _new_account(db, structure_id, ACCOUNT_PERSONAL, login, password, person.id)
-    for module in MODULES:
-        account.set_level(module, int(sms_level))
+    account.set_level(MODULE_SMS, int(sms_level))  # every other line of the grid starts at « Aucun »
     audit(db, structure_id, actor, "account.create", f"{person.first_name} {person.last_name} ({login})",
           ", ".join(f"{MODULES[m]} : {LEVELS[account.level(m)]}" for m in MODULES))
     db.commit()
@@ -286,6 +286,13 @@ def set_rights(db: Session, structure_id: int, account_id: int, levels: Mapping[
         audit(db, structure_id, actor, "rights.set", account.login, "; ".join(changes))
     db.commit()
     return changes
+
+
+def record_export(db: Session, actor: Account, count: int) -> None:
+    """Write in the audit log that the account took the data of `count` people out (who, when, how many)."""
+    audit(db, actor.structure_id, actor, "people.export", "personnes.csv",
+          f"{count} personne{'s' if count > 1 else ''}")
+    db.commit()
 
 
 # Password-reset links ---------------------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from tutti.models import (
     LEVEL_NONE,
     LEVEL_READ,
     LEVEL_WRITE,
+    MODULE_PEOPLE,
     MODULE_SMS,
     Account,
     Person,
@@ -103,13 +104,15 @@ def _people(db: Session, structure: Structure, count: int, rng: random.Random) -
 
 
 def _account(db: Session, structure: Structure | None, login: str, kind: str, person: Person | None = None,
-             sms_level: int | None = None) -> Account:
+             sms_level: int | None = None, people_level: int = LEVEL_NONE) -> Account:
     account = Account(
         structure_id=structure.id if structure else None, person_id=person.id if person else None,
         kind=kind, login=login, password_hash=hash_password(DEMO_PASSWORD),
     )
     if sms_level is not None:
         account.set_level(MODULE_SMS, sms_level)
+    if people_level != LEVEL_NONE:
+        account.set_level(MODULE_PEOPLE, people_level)
     db.add(account)
     return account
 
@@ -128,7 +131,7 @@ def seed_demo(db: Session) -> bool:
     ]
     db.flush()
     _account(db, school, "admin", ACCOUNT_ADMIN)
-    _account(db, school, "secretariat", ACCOUNT_PERSONAL, staff[0], LEVEL_WRITE)
+    _account(db, school, "secretariat", ACCOUNT_PERSONAL, staff[0], LEVEL_WRITE, LEVEL_WRITE)
     _account(db, school, "professeur", ACCOUNT_PERSONAL, staff[1], LEVEL_READ)
     _account(db, school, "benevole", ACCOUNT_PERSONAL, staff[2], LEVEL_NONE)
     del people
@@ -136,7 +139,7 @@ def seed_demo(db: Session) -> bool:
     harmonie = _structure(db, "Harmonie de Valmont", "HVALMONT", 150)
     others = _people(db, harmonie, 40, rng)
     _account(db, harmonie, "valmont-admin", ACCOUNT_ADMIN)
-    _account(db, harmonie, "valmont", ACCOUNT_PERSONAL, others[0], LEVEL_WRITE)
+    _account(db, harmonie, "valmont", ACCOUNT_PERSONAL, others[0], LEVEL_WRITE, LEVEL_WRITE)
     _account(db, None, "operateur", ACCOUNT_OPERATOR)
     db.commit()
     return True

@@ -39,7 +39,9 @@ class Base(DeclarativeBase):
 
 # Rights: modules are lines of the rights grid, levels its columns.
 MODULE_SMS = "communication_sms"
-MODULES = {MODULE_SMS: "Communication - SMS"}
+# The people of the structure: reading their data out (the export), and with « Lecture écriture » editing them.
+MODULE_PEOPLE = "personnes"
+MODULES = {MODULE_SMS: "Communication - SMS", MODULE_PEOPLE: "Personnes"}
 LEVEL_NONE, LEVEL_READ, LEVEL_WRITE = 0, 1, 2
 LEVELS = {LEVEL_NONE: "Aucun", LEVEL_READ: "Lecture", LEVEL_WRITE: "Lecture écriture"}
 

@@ -10,12 +10,16 @@ from blueprints import htmx
 from blueprints.admin import bp
 from blueprints.admin.access import structure_admin, structure_member
 from blueprints.admin.forms import ActionForm, CreateAccountForm, DeleteAccountForm, ResetPasswordForm, rights_form
+from blueprints.admin.sms import ACTION_LABELS
 from blueprints.extensions import limiter, session
+from blueprints.i18n import N_
 from blueprints.i18n_labels import localise
 from tutti import admin
 from tutti.models import LEVELS, MODULES, Account, Person
 from tutti.passwords import MIN_LENGTH
 from tutti.phones import display
+
+ACTION_LABELS.update({"people.export": N_("Export des données de personnes")})
 
 
 def password_policy() -> str:

@@ -105,8 +105,9 @@ class RightsForm(FlaskForm):
                 and key[len(RIGHT_PREFIX):] not in MODULES]
 
     def levels(self) -> dict[str, str]:
-        """Return the submitted level of each module, plus any module a forged POST names."""
-        levels = {module: request.form.get(RIGHT_PREFIX + module, "") for module in MODULES}
+        """Return the submitted level of each module the POST names (a line it leaves out is left as it is)."""
+        levels = {module: request.form[RIGHT_PREFIX + module] for module in MODULES
+                  if RIGHT_PREFIX + module in request.form}
         levels.update({m: request.form.get(RIGHT_PREFIX + m, "") for m in self.forged_modules()})
         return levels
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from flask import Flask, current_app
 
 from blueprints.i18n import N_
-from tutti.models import Account
+from tutti.models import LEVEL_READ, MODULE_PEOPLE, Account
 
 
 @dataclass(frozen=True)
@@ -39,6 +39,11 @@ def actions_for(account: Account) -> list[Action]:
     return [a for a in current_app.extensions["tutti"]["actions"] if a.visible(account)]
 
 
+def may_export(account: Account) -> bool:
+    """Say whether an account may take people's data out: « Personnes » in reading (the administrator may)."""
+    return account.level(MODULE_PEOPLE) >= LEVEL_READ
+
+
 def register_builtin_actions(app: Flask) -> None:
     """Register the actions the person list itself provides."""
-    register_action(app, Action("export", N_("Exporter"), "people.export", kind="link", order=90))
+    register_action(app, Action("export", N_("Exporter"), "people.export", kind="link", visible=may_export, order=90))

@@ -11,10 +11,11 @@ from flask_babel import gettext
 from flask_login import current_user, login_required
 
 from blueprints import htmx
+from blueprints.errors import render_error
 from blueprints.extensions import session
 from blueprints.people import bp
-from blueprints.people.actions import actions_for
-from tutti import people
+from blueprints.people.actions import actions_for, may_export
+from tutti import admin, people
 from tutti.params import page_number, to_int
 from tutti.phones import display
 
@@ -119,8 +120,13 @@ def actions():
 
 @bp.route("/people/export.csv")
 def export():
-    """Download the selected people as a CSV that spreadsheet programs open with the accents right."""
-    rows = people.selected_people(session(), current_user.structure_id, current_user.id)
+    """Download the selected people as a CSV that spreadsheet programs open with the accents right; audited."""
+    if not may_export(current_user):
+        return render_error(403, gettext("Exporter les données des personnes demande le droit « Personnes » en "
+                                         "lecture : demandez-le à l'administrateur de votre structure."))
+    db = session()
+    rows = people.selected_people(db, current_user.structure_id, current_user.id)
+    admin.record_export(db, current_user, len(rows))
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";")
     writer.writerow([gettext("Nom"), gettext("Prénom"), gettext("Sexe"), gettext("Tags"), gettext("Mobile")])
