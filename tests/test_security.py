@@ -61,7 +61,7 @@ ANSWERS = {
     "fragment": ("write", "GET", "/people?q=a", HX, 200),
     "redirect": ("anonymous", "GET", "/people", {}, 302),
     "static": ("anonymous", "GET", "/static/css/tutti.css", {}, 200),
-    "csv": ("write", "GET", "/people/export.csv", {}, 200),
+    "csv": ("admin", "GET", "/people/export.csv", {}, 200),  # the export needs « Personnes »
     "pdf": ("write", "GET", "/admin/sms/option/souscription.pdf", {}, 200),
     "404_page": ("write", "GET", "/nulle-part", {}, 404),
     "404_fragment": ("write", "GET", "/sms/campaigns/999999", HX, 404),
