@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import request
 from flask_babel import gettext
+from werkzeug.exceptions import BadRequest
 
-from blueprints.errors import render_error
 from blueprints.i18n import N_
 from tutti.text_input import has_control
 
@@ -43,7 +43,9 @@ def refuse_control_characters():
         if (request.blueprint, name) in OWN_CHECK:
             continue
         if has_control(name) or has_control(value, multiline=name in MULTILINE):
-            return render_error(400, gettext(
+            refused = BadRequest(gettext(
                 "Le champ « %(field)s » contient un caractère de contrôle invisible (par exemple un caractère nul) : "
                 "retirez-le et renvoyez le formulaire.", field=field_label(name) if not has_control(name) else "?"))
+            refused.tutti_message = True  # Tutti's error page shows it; a host portal's own 400 page may too
+            raise refused
     return None

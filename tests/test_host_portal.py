@@ -328,3 +328,16 @@ def test_host_csrf_protect_kept_and_guards_panel(redis_url, tmp_path):
     assert host.extensions["csrf"] is csrf
     assert host.before_request_funcs.get(None, []) == hooks  # no second CSRF check of its own
     assert host.test_client().post("/x/sms/recipients", data={"person_id": "1"}).status_code == 400
+
+
+def test_host_control_character_in_a_panel_form_refused_in_french(portal):
+    app, users = portal
+    client = app.test_client()
+    log_in(client, WRITER)
+    pick_everyone(client)
+    for headers in ({}, HX):
+        response = client.post(f"{PREFIX}/send", headers=headers,
+                               data={"message": MESSAGE, "token": "x", "schedule": "2026-12-08T10:00\x00"})
+        assert response.status_code == 400
+        assert "contient un caractère de contrôle" in body(response)  # the host words the page around it
+    assert read(app, select(func.count()).select_from(Campaign)) == [(0,)]
