@@ -35,6 +35,7 @@ from sms_helpers import (
 from sqlalchemy import func, select
 
 from tutti import credit, encoding
+from tutti.models import utcnow
 from tutti.phones import display
 from tutti.smpp.simulator import Simulator
 from tutti.sms_models import (
@@ -439,17 +440,33 @@ def test_unanswered_submit_is_unknown_and_never_resent(app, sim, db, world, writ
 
 
 def test_messages_a_dead_run_left_sending_are_unknown_not_resent(app, sim, db, world, writer):
-    """A worker killed mid-batch leaves rows in `sending` and an expired lease: the next run does not resend them."""
+    """A worker killed mid-window leaves rows in `sending`, marked outgoing, and an expired lease: the next run
+    does not resend them."""
     send_through_app(writer, GSM_TEXT)
     campaign = newest_campaign(db, world.structure_id)
     db.execute(Message.__table__.update().where(Message.campaign_id == campaign.id, Message.phone == GASTON)
-               .values(state=MSG_SENDING))
+               .values(state=MSG_SENDING, claimed_by="dead:1:x", outgoing_at=utcnow()))
     db.execute(Campaign.__table__.update().where(Campaign.id == campaign.id)
                .values(status=CAMPAIGN_SENDING, lease_owner="dead:1:x", lease_until=None))
     db.commit()
     run_job(app)
     assert list(received_by(sim)) == [ALICE]
     assert states(db, campaign.id) == {ALICE: MSG_SENT, GASTON: MSG_UNKNOWN}
+    assert newest_campaign(db, world.structure_id).status == CAMPAIGN_DONE
+
+
+def test_messages_a_dead_run_claimed_but_never_marked_outgoing_are_sent_once(app, sim, db, world, writer):
+    """A worker killed before it marked a window outgoing never wrote it: the next run sends those messages, once."""
+    send_through_app(writer, GSM_TEXT)
+    campaign = newest_campaign(db, world.structure_id)
+    db.execute(Message.__table__.update().where(Message.campaign_id == campaign.id)
+               .values(state=MSG_SENDING, claimed_by="dead:1:x", claim_until=None))
+    db.execute(Campaign.__table__.update().where(Campaign.id == campaign.id)
+               .values(status=CAMPAIGN_SENDING, lease_owner="dead:1:x", lease_until=None))
+    db.commit()
+    run_job(app)
+    assert received_by(sim) == collections.Counter({ALICE: 1, GASTON: 1})
+    assert states(db, campaign.id) == {ALICE: MSG_SENT, GASTON: MSG_SENT}
     assert newest_campaign(db, world.structure_id).status == CAMPAIGN_DONE
 
 

@@ -3,9 +3,12 @@
 How it holds (SMS.md, exactly-once): several runs may share one campaign at once; each claims
 messages in small committed batches (queued → sending) with a guarded UPDATE that records which run
 holds them and until when, and sends only the rows it really got; the campaign's lease says some run
-is alive on it (for the sweeper). Outcomes are recorded per batch; rows in `sending` whose claim
-expired (their run stopped) are asked of the transport (`recover`) and, when it cannot tell,
-recorded as unknown rather than resent; a live run's claims are never touched. Finalisation is a
+is alive on it (for the sweeper). Over SMPP a batch goes window by window: one commit records the
+previous window's outcomes and marks the next window's messages outgoing (`outgoing_at`) before they
+are written. Rows in `sending` whose claim expired (their run stopped) are settled: over SMPP, those
+never marked outgoing were never written and go back to the queue; the others are asked of the
+transport (`recover`) and, when it cannot tell, recorded as unknown rather than resent (so a crash
+leaves at most one window unknown). A live run's claims are never touched. Finalisation is a
 guarded UPDATE that succeeds once, whichever run gets there, and captures the credit of what was
 accepted in the same transaction.
 """
@@ -179,6 +182,19 @@ def _recover(db: Session, campaign_id: int, transport: Transport, owner: str) ->
         Message.campaign_id == campaign_id, Message.state == MSG_SENDING, Message.claimed_by == owner)))
     if not stranded:
         return
+    if outgoing_window(transport):
+        # Never marked outgoing: the stopped run never wrote them to the SMSC. They go again.
+        unwritten = list(db.scalars(select(Message.id).where(Message.id.in_(stranded),
+                                                             Message.outgoing_at.is_(None))))
+        if unwritten:
+            _put_back(db, unwritten, owner)
+            db.commit()
+            log.warning("campaign %s: %d messages an interrupted run never wrote go back to the queue",
+                        campaign_id, len(unwritten))
+        gone = set(unwritten)
+        stranded = [mid for mid in stranded if mid not in gone]
+        if not stranded:
+            return
     known = transport.recover(stranded)
     results = [known.get(mid) or SendResult(mid, "unknown", error="interrompu pendant l'envoi")
                for mid in stranded]
@@ -210,7 +226,8 @@ def _claim(db: Session, campaign_id: int, size: int, owner: str, until: datetime
     if ids:
         # Two runs may pre-select the same ids (SQLite has no SKIP LOCKED): the guard gives each row to one.
         db.execute(update(Message).where(Message.id.in_(ids), Message.state == MSG_QUEUED)
-                   .values(state=MSG_SENDING, claimed_by=owner, claim_until=until, updated_at=utcnow()))
+                   .values(state=MSG_SENDING, claimed_by=owner, claim_until=until, outgoing_at=None,
+                           updated_at=utcnow()))
     db.commit()
     if not ids:
         return []
@@ -220,7 +237,13 @@ def _claim(db: Session, campaign_id: int, size: int, owner: str, until: datetime
 
 def _send_next_batch(db: Session, campaign_id: int, transport: Transport, owner: str, size: int
                      ) -> tuple[int, int]:
-    """Send one batch; return how many messages were settled and how many never left."""
+    """Send one batch; return how many messages were settled and how many never left.
+
+    With a transport that writes to a remote SMSC (`outgoing_window`), the batch goes window by window:
+    one commit records the previous window's outcomes and marks the next window's messages outgoing, and
+    only then are they written. A crash at any moment leaves at most one window marked and unsettled (those
+    may have gone: « inconnu »); every other claimed message was either recorded or never written.
+    """
     until = _renew_lease(db, campaign_id, owner)
     if until is None:
         return 0, 0
@@ -233,21 +256,60 @@ def _send_next_batch(db: Session, campaign_id: int, transport: Transport, owner:
     campaign = db.get(Campaign, campaign_id)
     text = campaign.full_text
     phones = dict(db.execute(select(Message.id, Message.phone).where(Message.id.in_(ids))).all())
-    batch = [OutgoingSms(mid, campaign.structure_id, campaign.sender, phones[mid], text) for mid in ids]
-    try:
-        results = transport.send_batch(batch)
-    except OSError as error:  # could not bind before sending anything: the whole batch never left
-        results = [SendResult(mid, "failed", error=f"{NOT_SENT}: {error}") for mid in ids]
-    missing = set(ids) - {r.message_id for r in results}
-    results += [SendResult(mid, "unknown", error="aucune réponse du transport") for mid in missing]
-    back = [r.message_id for r in results if never_left(r)]
-    if back:
-        db.execute(update(Message).where(Message.id.in_(back), Message.state == MSG_SENDING,
-                                         Message.claimed_by == owner)
-                   .values(state=MSG_QUEUED, claimed_by=None, claim_until=None))
-    _record(db, [r for r in results if not never_left(r)], owner)
+    window = outgoing_window(transport)
+    step = window or len(ids)
+    settled: list[SendResult] = []
+    back: list[int] = []
+    for start in range(0, len(ids), step):
+        chunk = ids[start:start + step]
+        if window:
+            _record(db, settled, owner)
+            settled = []
+            _mark_outgoing(db, chunk, owner)
+            db.commit()
+        batch = [OutgoingSms(mid, campaign.structure_id, campaign.sender, phones[mid], text) for mid in chunk]
+        try:
+            results = transport.send_batch(batch)
+        except OSError as error:  # could not bind before sending anything: the whole chunk never left
+            results = [SendResult(mid, "failed", error=f"{NOT_SENT}: {error}") for mid in chunk]
+        missing = set(chunk) - {r.message_id for r in results}
+        results += [SendResult(mid, "unknown", error="aucune réponse du transport") for mid in missing]
+        chunk_back = [r.message_id for r in results if never_left(r)]
+        settled += [r for r in results if not never_left(r)]
+        away = len(chunk_back) == len(chunk)
+        if away:  # the SMSC is away: the rest of the batch, never marked nor written, waits in the queue too
+            chunk_back += ids[start + step:]
+        _put_back(db, chunk_back, owner)
+        back += chunk_back
+        if away:
+            break
+    _record(db, settled, owner)
     db.commit()
     return len(ids) - len(back), len(back)
+
+
+def outgoing_window(transport: Transport) -> int | None:
+    """Return how many messages the transport writes per marked window; None if it needs no marks.
+
+    The outbox knows for sure what it holds, so it writes a whole batch in one go, unmarked; a remote SMSC
+    (SMPP) cannot be asked what it took, so its messages are marked outgoing before they are written.
+    """
+    window = getattr(transport, "outgoing_window", None)
+    return max(1, int(window)) if window else None
+
+
+def _mark_outgoing(db: Session, ids: list[int], owner: str) -> None:
+    """Mark messages this run holds as about to be written to the SMSC (committed by the caller)."""
+    db.execute(update(Message).where(Message.id.in_(ids), Message.state == MSG_SENDING, Message.claimed_by == owner)
+               .values(outgoing_at=utcnow()))
+
+
+def _put_back(db: Session, ids: list[int], owner: str) -> None:
+    """Put messages this run holds, never written, back in the queue for a later try."""
+    if ids:
+        db.execute(update(Message).where(Message.id.in_(ids), Message.state == MSG_SENDING,
+                                         Message.claimed_by == owner)
+                   .values(state=MSG_QUEUED, claimed_by=None, claim_until=None, outgoing_at=None))
 
 
 def _queued(db: Session, campaign_id: int) -> bool:

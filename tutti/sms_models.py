@@ -140,6 +140,9 @@ class Message(Base):
     # The run sending it (while `sending`) and until when its claim holds: past that, its run stopped.
     claimed_by: Mapped[str | None] = mapped_column(String(80))
     claim_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Set, in one commit per window, just before the run writes the message to the SMSC: after a crash only
+    # a message marked so may have gone (unknown); one never marked was never written and goes back to the queue.
+    outgoing_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     @property
     def state_label(self) -> str:

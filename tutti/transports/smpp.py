@@ -125,6 +125,11 @@ class SmppTransport:
         options = {k: _NUMBERS[k](v) if k in _NUMBERS else v for k, v in parsed.query.items()}
         return cls(parsed.host, parsed.port, parsed.system_id, parsed.password, **options, **kwargs)  # type: ignore[arg-type]
 
+    @property
+    def outgoing_window(self) -> int:
+        """How many messages the job marks outgoing (one commit) before handing them to send_batch."""
+        return self.window
+
     def send_batch(self, batch: list[OutgoingSms]) -> list[SendResult]:
         """Send every message; raise ConnectionError only if the SMSC cannot be bound before any send."""
         with self._lock:
