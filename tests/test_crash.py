@@ -32,7 +32,11 @@ from tutti.sms_models import CAMPAIGN_DONE, MSG_SENDING, MSG_SENT, MSG_UNKNOWN, 
 ROOT = Path(__file__).resolve().parent.parent
 RECIPIENTS = int(os.environ.get("TUTTI_CRASH_RECIPIENTS", "300"))
 KILLS = int(os.environ.get("TUTTI_CRASH_KILLS", "3"))
-TEXT = "Concert de Noël samedi à 20h, salle des fêtes."
+TEXTS = {
+    "one part": "Concert de Noël samedi à 20h, salle des fêtes.",
+    # Two parts, each its own submit_sm: a kill may land between the parts of one message.
+    "two parts": "Concert de Noël samedi à 20h, salle des fêtes. Rendez-vous à 19h15 pour l'accord, tenue noire.",
+}
 # Messages the run marks outgoing, then writes, per window: all a kill may leave unknown.
 WINDOW = 10
 
@@ -45,8 +49,13 @@ def simulator():
     sim.stop()
 
 
+@pytest.fixture(params=sorted(TEXTS))
+def text(request) -> str:
+    return TEXTS[request.param]
+
+
 @pytest.fixture
-def campaign_id(app, db):
+def campaign_id(app, db, text):
     """A structure of RECIPIENTS people with distinct mobiles, all selected, and one recorded campaign."""
     structure = Structure(name="Fanfare de Bellevue", sms_option=True, sender_name="BELLEVUE")
     db.add(structure)
@@ -63,8 +72,8 @@ def campaign_id(app, db):
     db.flush()
     db.add_all([Selection(account_id=account.id, person_id=p.id) for p in people])
     db.commit()
-    quote = recipients.quote(db, structure.id, account.id, TEXT)
-    made = create(db, structure, account.id, uuid.uuid4().hex, TEXT, quote, "smpp")
+    quote = recipients.quote(db, structure.id, account.id, text)
+    made = create(db, structure, account.id, uuid.uuid4().hex, text, quote, "smpp")
     from blueprints.sms.queueing import enqueue_campaign
 
     enqueue_campaign(db, app.extensions["tutti"]["queue"], made.campaign_id)
@@ -142,7 +151,7 @@ def _unvouched(db, campaign_id: int, accepted: set[str]) -> list[str]:
     return [phone for phone in unknown if phone in accepted]
 
 
-def test_crash_each_phone_gets_at_most_one_and_credit_matches(app, db, simulator, campaign_id, tmp_path):
+def test_crash_each_phone_gets_at_most_one_and_credit_matches(app, db, simulator, campaign_id, text, tmp_path):
     left = _run_with_kills(app, db, simulator, campaign_id, tmp_path)
     db.expire_all()
     received = Counter(m["to"] for m in simulator.received())
@@ -156,7 +165,7 @@ def test_crash_each_phone_gets_at_most_one_and_credit_matches(app, db, simulator
     unknown = [phone for phone, state in states.items() if state == MSG_UNKNOWN]
     assert len(unknown) <= KILLS * WINDOW, (len(unknown), left)
     assert [phone for phone, state in states.items() if state != MSG_UNKNOWN and received[phone] != 1] == []
-    parts = count(TEXT).parts
+    parts = count(text).parts
     totals = credit.campaign_totals(db, campaign_id)
     assert totals[credit.CAPTURE] == len(received) * parts
     held = db.scalar(select(func.count()).where(Message.campaign_id == campaign_id, Message.credit_held.is_(True)))
