@@ -108,6 +108,34 @@ def test_portal_frames_the_panel_and_the_sms_arrives_once(context, live_server, 
     assert not context.problems, context.problems
 
 
+def test_portal_key_revoked_while_the_panel_is_open_stops_it_with_a_message(context, live_server, portal):
+    from tutti import api_keys
+
+    structure_id = live_server.scalar("SELECT id FROM structures WHERE name = :n", n=STRUCTURE)
+    key_id = live_server.scalar("SELECT id FROM api_keys WHERE structure_id = :s AND revoked_at IS NULL "
+                                "ORDER BY id DESC", s=structure_id)
+    campaigns = live_server.scalar("SELECT count(*) FROM campaigns")
+    page = context.new_page()
+    page.goto(f"http://localhost:{portal}/")
+    page.get_by_role("button", name="Envoyer un SMS").click()
+    panel = page.frame_locator("#tutti-panel")
+    box = panel.get_by_label("Saisissez votre message")
+    box.press_sequentially(MESSAGE, delay=10)
+    expect(box).to_have_value(MESSAGE)
+    try:
+        with Session(live_server.engine) as db:
+            api_keys.revoke_key(db, structure_id, key_id, None)
+        panel.get_by_role("button", name="Valider").click()
+        # htmx puts the refusal in place of the whole panel: the message box and its buttons are gone.
+        expect(panel.locator("#refused-title")).to_have_text("L'accès de ce portail a été révoqué")
+        expect(panel.locator("#compose")).to_have_count(0)
+        expect(panel.locator("#recap")).to_have_count(0)
+    finally:  # the module's other tests use the same key
+        live_server.sql("UPDATE api_keys SET revoked_at = NULL WHERE id = :k", k=key_id)
+    assert live_server.scalar("SELECT count(*) FROM campaigns") == campaigns
+    assert not context.problems, context.problems
+
+
 def test_portal_outside_the_allowlist_cannot_frame_the_panel(context, live_server, portal):
     page = context.new_page()
     page.goto(f"http://127.0.0.1:{portal}/")  # the same portal, under an origin the structure did not allow
