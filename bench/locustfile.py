@@ -39,6 +39,7 @@ TEXTS = [
 COUNTDOWN = re.compile(r"<strong(?: class=\"error\")?>(\d+)</strong> caractères? (restants?|en trop)"
                        r".*?(\d+) SMS par destinataire", re.S)
 CSRF_META = re.compile(r'"X-CSRFToken": "([^"]+)"')
+SELECTION = re.compile(r'data-selection="(\d+)"')
 CSRF_FIELD = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
 TAG_OPTION = re.compile(r'<option value="(\d+)"')
 PROGRESS_URL = re.compile(r'/sms/campaigns/(\d+)"')
@@ -61,14 +62,18 @@ class Staff(FastHttpUser):
     def on_start(self) -> None:
         """Log in the way a browser does and keep the CSRF token htmx would send."""
         self.login = self.login_names[next(self.logins)]
-        self.csrf = ""
+        self.csrf = self.selection = ""
         page = self.call("GET", "/login", "login_page", lambda r: _need(CSRF_FIELD.search(r.text), "no CSRF field"))
         token = CSRF_FIELD.search(page.text).group(1) if page.text else ""
         self.call("POST", "/login", "login", lambda r: _redirect_to(r, "/people"), allow_redirects=False,
                   data={"csrf_token": token, "login": self.login, "password": PLAN.password})
-        people = self.call("GET", "/people", "people", lambda r: _need(CSRF_META.search(r.text), "no CSRF header"))
+        people = self.call("GET", "/people", "people", lambda r: _need(
+            CSRF_META.search(r.text) and SELECTION.search(r.text), "no CSRF header or no selection"))
         match = CSRF_META.search(people.text or "")
         self.csrf = match.group(1) if match else ""
+        # The page's own selection, which its htmx requests name in X-Tutti-Selection (hx-headers).
+        window = SELECTION.search(people.text or "")
+        self.selection = window.group(1) if window else ""
         self.tags = TAG_OPTION.findall(people.text or "")
         RECORD.ready += 1
         while RECORD.phase == "warmup":  # everyone starts together, once every account is in
@@ -77,7 +82,7 @@ class Staff(FastHttpUser):
 
     def call(self, method: str, path: str, kind: str, check=None, htmx: bool = False, **kwargs):
         """Send a request; count it as an error when its status is ≥ 400 or its answer fails `check`."""
-        headers = {"HX-Request": "true", "X-CSRFToken": self.csrf} if htmx else {}
+        headers = {"HX-Request": "true", "X-CSRFToken": self.csrf, "X-Tutti-Selection": self.selection} if htmx else {}
         with self.client.request(method, path, name=kind, catch_response=True, headers=headers, **kwargs) as r:
             if not r.status_code or r.status_code >= 400:
                 r.failure(f"HTTP {r.status_code or r.error}: {_gist(r.text or '')}")

@@ -60,7 +60,7 @@ def seed(db_url: str, n: int) -> tuple[int, list[str]]:
     from sqlalchemy import create_engine, insert, select
     from sqlalchemy.orm import Session
 
-    from tutti import campaigns, credit, people, recipients
+    from tutti import campaigns, credit, recipients, selections
     from tutti.models import ACCOUNT_PERSONAL, LEVEL_WRITE, MODULE_SMS, Account, Person, Structure
     from tutti.phones import KIND_MOBILE
     from tutti.schema import create_all
@@ -82,11 +82,13 @@ def seed(db_url: str, n: int) -> tuple[int, list[str]]:
              "mobile_e164": phone, "mobile_kind": KIND_MOBILE} for i, phone in enumerate(phones)])
         db.flush()
         ids = list(db.scalars(select(Person.id).where(Person.structure_id == structure.id)))
-        people.set_selected(db, structure.id, account.id, ids, True)
+        selection_id = selections.of_account(db, account.id)
+        selections.tick(db, selection_id, structure.id, ids, True)
         db.commit()
-        quote = recipients.quote(db, structure.id, account.id, TEXT)
+        quote = recipients.quote(db, structure.id, selection_id, TEXT)
         assert quote.recipients.distinct_numbers == n and quote.parts == 1, quote
-        created = campaigns.create(db, structure, account.id, uuid.uuid4().hex, TEXT, quote, "smpp")
+        created = campaigns.create(db, structure, account.id, uuid.uuid4().hex, TEXT, quote, "smpp",
+                                   selection_id=selection_id)
     engine.dispose()
     return created.campaign_id, phones
 

@@ -220,7 +220,7 @@ def main() -> None:
         url = args.database_url or f"sqlite:///{os.path.join(tmp, 'bench.db')}"
         app = _make_app(url, args.redis_url, instance)
         from blueprints.extensions import db
-        from tutti import credit, people
+        from tutti import credit, selections
         from tutti.models import Person
         from tutti.schema import create_all, metadata
         from tutti.sms_models import Campaign
@@ -249,8 +249,7 @@ def main() -> None:
 
         def choose(ids: list[int]) -> None:
             with app.app_context():
-                people.clear_selection(db.session, account_id)
-                people.set_selected(db.session, structure_id, account_id, ids, True)
+                selections.replace(db.session, selections.of_account(db.session, account_id), structure_id, ids)
                 db.session.commit()
 
         def countdown(kind: str):

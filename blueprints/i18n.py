@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Flask, abort, current_app, has_request_context, redirect, request, url_for
+from flask import Blueprint, Flask, abort, current_app, g, has_request_context, redirect, request, url_for
 from flask_babel import get_locale, gettext, refresh
 from flask_babel.speaklater import LazyString
 from markupsafe import escape
@@ -70,6 +70,8 @@ def _safe_target(target: str | None) -> str:
 
 def switch_next() -> str:
     """Return where the switch brings the person back: this page, or its GET address after a POST."""
+    if g.get("switch_next"):  # a page that knows its own address better (the person list names its selection)
+        return g.switch_next
     if request.method == "GET":
         return request.full_path.rstrip("?")
     rule = request.url_rule

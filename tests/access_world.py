@@ -16,8 +16,8 @@ from sqlalchemy.orm import Session
 
 from tests import admin_world
 from tests.admin_world import PASSWORD
-from tutti import admin, campaigns, credit, people, recipients
-from tutti.models import Account, Person, Selection, Structure, Tag
+from tutti import admin, campaigns, credit, recipients, selections
+from tutti.models import Account, Person, SelectionPerson, Structure, Tag
 from tutti.schema import metadata
 from tutti.sms_models import Message, OptOut, OutboxEntry
 
@@ -48,8 +48,10 @@ class AccessWorld(admin_world.World):
 def _campaign(db: Session, structure_id: int, account_id: int, text: str) -> int:
     """Record a campaign of the account's selection the way Envoyer does, and its outbox lines."""
     structure = db.get(Structure, structure_id)
-    quote = recipients.quote(db, structure_id, account_id, text)
-    made = campaigns.create(db, structure, account_id, uuid.uuid4().hex, text, quote, "outbox")
+    selection_id = selections.of_account(db, account_id)
+    quote = recipients.quote(db, structure_id, selection_id, text)
+    made = campaigns.create(db, structure, account_id, uuid.uuid4().hex, text, quote, "outbox",
+                            selection_id=selection_id)
     for message in db.scalars(select(Message).where(Message.campaign_id == made.campaign_id)):
         db.add(OutboxEntry(structure_id=structure_id, message_id=message.id, sender=structure.sender_name,
                            phone=message.phone, text=text, encoding="GSM-7", parts=message.parts))
@@ -78,8 +80,8 @@ def build_access_world(db: Session) -> AccessWorld:
     w.accounts = {role: db.scalar(select(Account.id).where(Account.login == login))
                   for role, login in w.logins.items()}
     school_ids = list(w.people.values())
-    people.set_selected(db, w.school, w.accounts["write"], school_ids, True)
-    people.set_selected(db, w.band, w.accounts["other_write"], [w.band_person], True)
+    selections.tick(db, selections.of_account(db, w.accounts["write"]), w.school, school_ids, True)
+    selections.tick(db, selections.of_account(db, w.accounts["other_write"]), w.band, [w.band_person], True)
     db.commit()
     w.campaign = _campaign(db, w.school, w.accounts["write"], "Répétition Zqrepet samedi")
     w.band_campaign = _campaign(db, w.band, w.accounts["other_write"], "Concert Zqconcert dimanche")
@@ -96,12 +98,14 @@ def build_access_world(db: Session) -> AccessWorld:
 def _cross_selections(db: Session, w: AccessWorld, school_ids: list[int]) -> None:
     """Give every account rows pointing at people of both structures, as a stale or forged selection would."""
     everyone = [*school_ids, w.band_person]
-    rows = [{"account_id": account_id, "person_id": person_id}
-            for account_id in w.accounts.values() for person_id in everyone]
-    existing = set(db.execute(select(Selection.account_id, Selection.person_id)).all())
-    rows = [r for r in rows if (r["account_id"], r["person_id"]) not in existing]
+    own = {account_id: selections.of_account(db, account_id) for account_id in w.accounts.values()
+           if db.get(Account, account_id).structure_id is not None}
+    rows = [{"selection_id": selection_id, "person_id": person_id}
+            for selection_id in own.values() for person_id in everyone]
+    existing = set(db.execute(select(SelectionPerson.selection_id, SelectionPerson.person_id)).all())
+    rows = [r for r in rows if (r["selection_id"], r["person_id"]) not in existing]
     if rows:
-        db.execute(insert(Selection), rows)
+        db.execute(insert(SelectionPerson), rows)
 
 
 def table_snapshot(db: Session) -> dict[str, list[tuple]]:

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 import rq
 from sqlalchemy import func, select
 
-from tutti import credit, people
+from tutti import credit, selections
 from tutti.models import (
     ACCOUNT_ADMIN,
     ACCOUNT_PERSONAL,
@@ -166,7 +166,8 @@ def build_world(db, sms: int = 228) -> World:
 def select_people(db, world: World, person_ids: list[int], login: str = "ecrivain",
                   structure: str = "main") -> None:
     """Tick people in an account's selection, the way the person list does."""
-    people.set_selected(db, world.structures[structure], world.accounts[login], person_ids, True)
+    selection_id = selections.of_account(db, world.accounts[login])
+    selections.tick(db, selection_id, world.structures[structure], person_ids, True)
     db.commit()
 
 
@@ -191,6 +192,13 @@ def sms_config(config: dict) -> dict:
 
 
 # --- requests of the flow ------------------------------------------------------------
+
+
+def own_list(client, **args):
+    """Open the person list on the account's own selection (the one a client naming none works on)."""
+    bar = client.get("/people/actions").get_data(as_text=True)
+    selection = re.search(r'data-selection="(\d+)"', bar).group(1)
+    return client.get("/people", query_string={"sel": selection, **args})
 
 
 def hx_get(client, url: str):
@@ -449,10 +457,12 @@ def make_campaign(db, world: World, login: str = "ecrivain", message: str = "Ré
     structure = db.get(Structure, account.structure_id)
     if person_ids is None:
         person_ids = list(world.people.values() if structure.id == world.structure_id else world.other_people.values())
-    people.set_selected(db, structure.id, account.id, person_ids, True)
+    selection_id = selections.of_account(db, account.id)
+    selections.tick(db, selection_id, structure.id, person_ids, True)
     db.commit()
-    quote = recipients.quote(db, structure.id, account.id, message)
-    return campaigns.create(db, structure, account.id, uuid.uuid4().hex, message, quote, "outbox").campaign_id
+    quote = recipients.quote(db, structure.id, selection_id, message)
+    return campaigns.create(db, structure, account.id, uuid.uuid4().hex, message, quote, "outbox",
+                            selection_id=selection_id).campaign_id
 
 
 # Fixtures for modules that share one app per module and empty its tables before each test. A module

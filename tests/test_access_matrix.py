@@ -97,12 +97,15 @@ ROUTES = [
     Route("auth.logout", "POST", ("login",) * 8),  # logged out: back to the login page
     Route("i18n.switch", "POST", ANYONE_GO, form=lambda w: {"lang": "en", "next": "/people"}),
     Route("people.home", "GET", ("login", *("go",) * 7)),
-    Route("people.index", "GET", MEMBERS, lambda w: {"tag": w.tag, "q": "a"}),
+    # A page opened makes its own selection (a row of its account's structure).
+    Route("people.index", "GET", MEMBERS, lambda w: {"tag": w.tag, "q": "a"}, writes=MEMBER_ROLES),
     Route("people.index", "GET", MEMBERS, lambda w: {"tag": w.tag}, hx=True),
     Route("people.actions", "GET", MEMBERS, hx=True),
     Route("people.export", "GET", ADMINS, writes=_ADMINS),  # « Personnes » in reading; the export is audited
+    # A tick of another structure's person adds nobody; it still counts as a change of the ticker's own selection
+    # (its version goes up), a row of the ticker's structure.
     Route("people.toggle", "POST", ("login", *(204,) * 6, 403), form=lambda w: {"person_id": w.people["target"]},
-          writes=SCHOOL),
+          writes=MEMBER_ROLES),
     Route("people.select_all", "POST", MEMBERS_GO, form=lambda w: {"checked": "1"}, writes=MEMBER_ROLES),
     Route("people.clear", "POST", MEMBERS_GO, writes=MEMBER_ROLES),
     Route("admin.person", "GET", ("login", 200, 200, 200, 200, 404, 404, 403), _person("read")),
@@ -164,6 +167,7 @@ ROUTES = [
     Route("sms.recap", "POST", SENDERS, form=lambda w: {"message": "Bonjour à tous"}, hx=True),
     Route("sms.send", "POST", SENDERS, form=lambda w: {"message": "Bonjour", "token": "x"}, hx=True),
     Route("sms.excluded", "GET", SENDERS),
+    Route("sms.receivers", "GET", SENDERS),
     # The JSON API takes a structure's API key and nothing else: a logged-in session opens none of it (test_api.py
     # tries the keys, across structures too).
     Route("api.credit_balance", "GET", NO_KEY),

@@ -22,10 +22,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from tutti import credit, recipients
+from tutti import credit, recipients, selections
 from tutti.campaigns import create
 from tutti.encoding import count
-from tutti.models import ACCOUNT_PERSONAL, LEVEL_WRITE, MODULE_SMS, Account, Person, Selection, Structure
+from tutti.models import ACCOUNT_PERSONAL, LEVEL_WRITE, MODULE_SMS, Account, Person, SelectionPerson, Structure
 from tutti.smpp.simulator import Simulator
 from tutti.sms_models import CAMPAIGN_DONE, MSG_SENDING, MSG_SENT, MSG_UNKNOWN, Campaign, Message
 
@@ -70,10 +70,11 @@ def campaign_id(app, db, text):
                      mobile_e164=f"+3361{i:07d}", mobile_kind="mobile") for i in range(RECIPIENTS)]
     db.add_all(people)
     db.flush()
-    db.add_all([Selection(account_id=account.id, person_id=p.id) for p in people])
+    selection_id = selections.of_account(db, account.id)
+    db.add_all([SelectionPerson(selection_id=selection_id, person_id=p.id) for p in people])
     db.commit()
-    quote = recipients.quote(db, structure.id, account.id, text)
-    made = create(db, structure, account.id, uuid.uuid4().hex, text, quote, "smpp")
+    quote = recipients.quote(db, structure.id, selection_id, text)
+    made = create(db, structure, account.id, uuid.uuid4().hex, text, quote, "smpp", selection_id=selection_id)
     from blueprints.sms.queueing import enqueue_campaign
 
     enqueue_campaign(db, app.extensions["tutti"]["queue"], made.campaign_id)

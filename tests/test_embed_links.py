@@ -25,7 +25,7 @@ from sqlalchemy import func, select, update
 from tutti import admin, api_keys, embed_links
 from tutti.admin import AdminError
 from tutti.api_models import ApiKey, EmbedLink
-from tutti.models import LEVEL_NONE, LEVEL_READ, MODULE_SMS, Account, Person, Selection, utcnow
+from tutti.models import LEVEL_NONE, LEVEL_READ, MODULE_SMS, Account, Person, Selection, SelectionPerson, utcnow
 from tutti.sms_models import Campaign, OutboxEntry
 
 app, db, shared = shared_app_fixtures()
@@ -76,9 +76,13 @@ class Panel:
 
     def __init__(self, client, page: str):
         self.client = client
-        headers = re.search(r"hx-headers='([^']+)'", page)
-        assert headers, "the panel page carries no hx-headers"
-        self.headers = {**json.loads(html.unescape(headers.group(1))), "HX-Request": "true"}
+        # Every hx-headers of the page, merged as htmx merges them down to #panel: the panel's token and CSRF
+        # header (on the body) and its selection (on #panel).
+        found = re.findall(r"hx-headers='([^']+)'", page)
+        assert found, "the panel page carries no hx-headers"
+        self.headers = {"HX-Request": "true"}
+        for headers in found:
+            self.headers.update(json.loads(html.unescape(headers)))
 
     def get(self, url: str):
         return self.client.get(url, headers=self.headers)
@@ -195,14 +199,21 @@ def test_embed_link_single_use_is_recorded_in_sql(client, db, link):
     assert db.scalar(select(EmbedLink.used_at)) is not None
 
 
-def test_embed_link_preselects_exactly_its_people(client, db, world, key):
-    from tutti import people
+def test_embed_link_preselects_exactly_its_people_in_a_selection_of_its_own(client, db, world, key):
+    from tutti import selections
 
-    people.set_selected(db, world.structure_id, world.accounts["ecrivain"], [world.people["gaston"]], True)
+    own = selections.of_account(db, world.accounts["ecrivain"])
+    selections.tick(db, own, world.structure_id, [world.people["gaston"]], True)
     db.commit()
     client.get(link_path(ask_link(client, key, "ecrivain", ["ext-alice", "ext-chloe"])))
-    selected = set(db.scalars(select(Selection.person_id).where(Selection.account_id == world.accounts["ecrivain"])))
+    db.commit()
+    panel = db.scalar(select(Selection).where(Selection.account_id == world.accounts["ecrivain"],
+                                              Selection.origin == "panel"))
+    selected = set(db.scalars(select(SelectionPerson.person_id).where(SelectionPerson.selection_id == panel.id)))
     assert selected == {world.people["alice"], world.people["chloe"]}
+    # The account's other selections are left as they were: a panel never replaces another window's people.
+    assert set(db.scalars(select(SelectionPerson.person_id).where(SelectionPerson.selection_id == own))) == {
+        world.people["gaston"]}
 
 
 # --- another structure --------------------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from sms_helpers import HX, IN_WINDOW, body, field_value, recap_token, root_id, 
 from sqlalchemy import func, select
 
 from blueprints.sms.panel import init_sms_panel, select_recipients
-from tutti import credit, runtime
+from tutti import credit, runtime, selections
 from tutti.models import Account, Person, Structure
 from tutti.sms_models import Campaign, CreditMovement, OutboxEntry
 
@@ -73,12 +73,16 @@ def log_in(client, email: str) -> None:
     assert response.status_code == 302 and response.headers["Location"] == "/people", f"login {email} failed"
 
 
-def pick_everyone(client) -> list[str]:
-    """Tick every person of the portal's list and press its SMS button; return the ids sent."""
+def pick_everyone(client) -> str:
+    """Tick every person of the portal's list and press its SMS button; return the selection the compose page names."""
     ids = re.findall(r'name="person_id" value="(\d+)"', body(client.get("/people")))
     response = client.post(f"{PREFIX}/recipients", data={"person_id": ids})
-    assert response.status_code == 303 and response.headers["Location"] == f"{PREFIX}/compose"
-    return ids
+    location = urlsplit(response.headers["Location"])
+    assert response.status_code == 303 and location.path == f"{PREFIX}/compose"
+    selection = re.fullmatch(r"sel=(\d+)", location.query).group(1)
+    page = body(client.get(f"{PREFIX}/compose?sel={selection}"))
+    assert field_value(page, "sel") == selection  # the compose form sends it on to the recap
+    return selection
 
 
 def run_portal_worker(app) -> None:
@@ -121,10 +125,10 @@ def test_host_writer_sends_once_with_right_charge(portal):
     app, users = portal
     client = app.test_client()
     log_in(client, WRITER)
-    pick_everyone(client)
-    page = body(client.get(f"{PREFIX}/compose"))
+    selection = pick_everyone(client)
+    page = body(client.get(f"{PREFIX}/compose?sel={selection}"))
     assert "portail de l'école" in text(page).lower() and root_id(page.split('<div id="panel">')[1]) == "compose"
-    shown = client.post(f"{PREFIX}/recap", data={"message": MESSAGE}, headers=HX)
+    shown = client.post(f"{PREFIX}/recap", data={"message": MESSAGE, "sel": selection}, headers=HX)
     recap = body(shown)
     assert root_id(recap) == "recap", text(recap)
     assert "vous coûtera : 2 SMS" in text(recap)  # Alice and Bruno share a mobile; Chloé has none
@@ -185,8 +189,8 @@ def test_host_every_panel_url_starts_with_prefix(portal):
     app, _ = portal
     client = app.test_client()
     log_in(client, WRITER)
-    pick_everyone(client)
-    recap = body(client.post(f"{PREFIX}/recap", data={"message": MESSAGE}, headers=HX))
+    selection = pick_everyone(client)
+    recap = body(client.post(f"{PREFIX}/recap", data={"message": MESSAGE, "sel": selection}, headers=HX))
     sent = body(client.post(f"{PREFIX}/send", headers=HX,
                             data={"message": field_value(recap, "message"), "token": recap_token(recap)}))
     campaign_id = read(app, select(Campaign.id))[0][0]
@@ -292,8 +296,11 @@ def test_host_select_recipients_ignores_other_structures(portal):
         account = db.session.scalar(select(Account).where(Account.login == "portail-secretariat"))
         mine = db.session.scalars(select(Person.id).where(Person.structure_id == account.structure_id)).all()
         with app.test_request_context():
-            assert select_recipients(account, [mine[0], stranger.id]) == 1
-            assert select_recipients(account, mine) == len(mine)
+            one, every = select_recipients(account, [mine[0], stranger.id]), select_recipients(account, mine)
+            # Each call makes a selection of its own: the second leaves the first as it was.
+            assert one != every
+            assert selections.count(db.session, one) == 1
+            assert selections.count(db.session, every) == len(mine)
         db.session.remove()
 
 

@@ -27,9 +27,9 @@ from rq.job import Job
 from sqlalchemy import func, select
 
 from blueprints.sms.queueing import job_id
-from tutti import credit, recipients
+from tutti import credit, recipients, selections
 from tutti.campaigns import create
-from tutti.models import ACCOUNT_PERSONAL, LEVEL_WRITE, MODULE_SMS, Account, Person, Selection, Structure
+from tutti.models import ACCOUNT_PERSONAL, LEVEL_WRITE, MODULE_SMS, Account, Person, SelectionPerson, Structure
 from tutti.smpp.simulator import Simulator
 from tutti.sms_models import (
     CAMPAIGN_DONE,
@@ -107,10 +107,11 @@ def record_campaign(app, db, name: str, prefix: str, size: int) -> tuple[int, se
               for i, number in enumerate(numbers)]
     db.add_all(people)
     db.flush()
-    db.add_all([Selection(account_id=account.id, person_id=p.id) for p in people])
+    selection_id = selections.of_account(db, account.id)
+    db.add_all([SelectionPerson(selection_id=selection_id, person_id=p.id) for p in people])
     db.commit()
-    quote = recipients.quote(db, structure.id, account.id, TEXT)
-    made = create(db, structure, account.id, uuid.uuid4().hex, TEXT, quote, "smpp")
+    quote = recipients.quote(db, structure.id, selection_id, TEXT)
+    made = create(db, structure, account.id, uuid.uuid4().hex, TEXT, quote, "smpp", selection_id=selection_id)
     return made.campaign_id, set(numbers)
 
 

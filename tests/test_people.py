@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 import pytest
 from sqlalchemy import func, select
 
-from tutti.models import ACCOUNT_ADMIN, ACCOUNT_OPERATOR, Account, Person, Selection, Structure, Tag
+from tutti import selections
+from tutti.models import ACCOUNT_ADMIN, ACCOUNT_OPERATOR, Account, Person, SelectionPerson, Structure, Tag
 from tutti.passwords import hash_password
 from tutti.people import fold
 from tutti.phones import parse_mobile
@@ -162,8 +163,15 @@ def _row(html: str, person_id: int) -> str:
     return next(row for row in html.split("<tr>") if f'id="select-{person_id}"' in row)
 
 
+def _own_selection(client) -> int:
+    """Return the selection a client naming none works on (the account's own), as the actions bar names it."""
+    html = client.get("/people/actions").get_data(as_text=True)
+    return int(re.search(r'data-selection="(\d+)"', html).group(1))
+
+
 def _list(client, **args) -> str:
-    response = client.get("/people", query_string=args)
+    """Open the list on the account's own selection (a page opened afresh would make a new, empty one)."""
+    response = client.get("/people", query_string={"sel": _own_selection(client), **args})
     assert response.status_code == 200
     return response.get_data(as_text=True)
 
@@ -439,7 +447,7 @@ def test_selection_other_structure_person_never_selected(app, chef, client):
     response = _tick(client, chef.neighbour_ids["Nina Voisin"])
     assert (response.status_code, _count(response)) == (204, 0)
     with database(app) as db:
-        assert db.scalar(select(func.count()).select_from(Selection)) == 0
+        assert db.scalar(select(func.count()).select_from(SelectionPerson)) == 0
 
 
 def test_selection_archived_person_ignored(chef, client):
@@ -496,7 +504,7 @@ def test_select_all_untick_deselects_only_matches(chef, client):
 def test_select_all_skips_archived_people(app, chef, client):
     _select_all(client)
     with database(app) as db:
-        selected = set(db.scalars(select(Selection.person_id)))
+        selected = set(db.scalars(select(SelectionPerson.person_id)))
     assert chef.ids["Archibald Oubli"] not in selected
     assert len(selected) == 8
 
@@ -509,7 +517,8 @@ def test_select_all_without_match_selects_nobody(chef, client):
 
 def test_select_all_without_htmx_goes_back_to_list(chef, client):
     response = client.post("/people/selection/all", data={"checked": "1", "sexe": "F"})
-    assert (response.status_code, response.headers["Location"]) == (302, "/people?sexe=F")
+    own = _own_selection(client)
+    assert (response.status_code, response.headers["Location"]) == (302, f"/people?sel={own}&sexe=F")
 
 
 def test_clear_unticks_everyone(chef, client):
@@ -524,7 +533,7 @@ def test_actions_bar_counts_the_selection(chef, client):
         _tick(client, chef.ids[name])
     html = client.get("/people/actions").get_data(as_text=True)
     assert "Actions pour 3 sélectionnés" in html
-    assert re.search(r'<a href="/people/export.csv">Exporter</a>', html)
+    assert re.search(r'<a href="/people/export.csv\?sel=\d+">Exporter</a>', html)
 
 
 def test_actions_bar_offers_no_live_entry_without_selection(chef, client):
@@ -588,7 +597,8 @@ def test_export_leaves_out_other_structure_people_even_if_selected(app, chef, cl
     # A tampered selection row pointing at the neighbour's person must not leak into the file.
     with database(app) as db:
         account_id = db.scalar(select(Account.id).where(Account.login == "chef"))
-        db.add(Selection(account_id=account_id, person_id=chef.neighbour_ids["Nina Voisin"]))
+        db.add(SelectionPerson(selection_id=selections.of_account(db, account_id),
+                               person_id=chef.neighbour_ids["Nina Voisin"]))
         db.commit()
     assert _export(client) == [["Nom", "Prénom", "Sexe", "Tags", "Mobile"]]
 

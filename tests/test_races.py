@@ -10,9 +10,9 @@ from sqlalchemy import create_engine, func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool
 
-from tutti import campaigns, credit, recipients
+from tutti import campaigns, credit, recipients, selections
 from tutti.db import engine_options
-from tutti.models import ACCOUNT_PERSONAL, LEVEL_WRITE, MODULE_SMS, Account, Person, Selection, Structure
+from tutti.models import ACCOUNT_PERSONAL, LEVEL_WRITE, MODULE_SMS, Account, Person, SelectionPerson, Structure
 from tutti.people import fold
 from tutti.sms_models import Campaign, Message
 
@@ -40,7 +40,7 @@ def crowded(app, db):
         account.set_level(MODULE_SMS, LEVEL_WRITE)
         db.add(account)
         db.flush()
-        db.add(Selection(account_id=account.id, person_id=person.id))
+        db.add(SelectionPerson(selection_id=selections.of_account(db, account.id), person_id=person.id))
         accounts.append(account.id)
     db.commit()
     return structure.id, accounts
@@ -57,12 +57,13 @@ def _send_all_at_once(url: str, structure_id: int, accounts: list[int]) -> list[
         try:
             with Session(engine) as db:
                 structure = db.get(Structure, structure_id)
-                quote = recipients.quote(db, structure_id, account_id, "Répétition avancée à 18h.")
+                selection_id = selections.of_account(db, account_id)
+                quote = recipients.quote(db, structure_id, selection_id, "Répétition avancée à 18h.")
                 db.rollback()  # read done: let the 50 start their transactions together
                 barrier.wait()
                 try:
                     campaigns.create(db, structure, account_id, uuid.uuid4().hex, "Répétition avancée à 18h.",
-                                     quote, "outbox")
+                                     quote, "outbox", selection_id=selection_id)
                     result = "accepted"
                 except campaigns.InsufficientCredit:
                     result = "refused"

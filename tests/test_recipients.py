@@ -7,8 +7,8 @@ from sms_helpers import DELIVERABLE, OPTED_OUT, PEOPLE, REASONS, add_person, bui
 from sqlalchemy import create_engine, update
 from sqlalchemy.orm import Session
 
-from tutti import encoding
-from tutti.models import Person, Selection
+from tutti import encoding, selections
+from tutti.models import Person, SelectionPerson
 from tutti.recipients import Exclusion, exclusions, message_cost, numbers_digest, quote, resolve
 from tutti.schema import metadata
 from tutti.sms_models import OptOut
@@ -41,7 +41,7 @@ def world(db):
 
 
 def resolved(db, world, login: str = "ecrivain"):
-    return resolve(db, world.structure_id, world.accounts[login])
+    return resolve(db, world.structure_id, selections.of_account(db, world.accounts[login]))
 
 
 def test_resolve_counts_people_selected(db, world):
@@ -101,7 +101,8 @@ def test_resolve_archived_person_ignored(db, world):
 
 
 def test_resolve_person_of_another_structure_ignored(db, world):
-    db.add(Selection(account_id=world.accounts["ecrivain"], person_id=world.other_people["olga"]))
+    own = selections.of_account(db, world.accounts["ecrivain"])
+    db.add(SelectionPerson(selection_id=own, person_id=world.other_people["olga"]))
     db.commit()
     result = resolved(db, world)
     assert result.selected == 7
@@ -126,18 +127,18 @@ def test_resolve_number_typed_differently_is_the_same(db, world):
 
 
 def test_quote_total_is_parts_times_numbers(db, world):
-    priced = quote(db, world.structure_id, world.accounts["ecrivain"], "ê" + "a" * 148)
+    priced = quote(db, world.structure_id, selections.of_account(db, world.accounts["ecrivain"]), "ê" + "a" * 148)
     assert (priced.parts, priced.recipients.distinct_numbers, priced.total) == (3, 2, 6)
 
 
 def test_quote_counts_message_with_suffix(db, world):
-    priced = quote(db, world.structure_id, world.accounts["ecrivain"], "a" * 150)
+    priced = quote(db, world.structure_id, selections.of_account(db, world.accounts["ecrivain"]), "a" * 150)
     assert priced.count == encoding.count("a" * 150)
     assert priced.total == 4
 
 
 def test_quote_nobody_costs_nothing(db, world):
-    assert quote(db, world.structure_id, world.accounts["lecteur"], "Bonjour").total == 0
+    assert quote(db, world.structure_id, selections.of_account(db, world.accounts["lecteur"]), "Bonjour").total == 0
 
 
 @pytest.mark.parametrize(("parts", "messages", "cost"), [(1, 0, 0), (1, 2, 2), (3, 2, 6), (2, 10_000, 20_000)])
@@ -161,27 +162,28 @@ def test_resolve_counts_each_reason(db, world):
 
 
 def test_resolve_names_at_most_shown_but_counts_all(db, world):
-    result = resolve(db, world.structure_id, world.accounts["ecrivain"], shown=2)
+    result = resolve(db, world.structure_id, selections.of_account(db, world.accounts["ecrivain"]), shown=2)
     assert ([e.name for e in result.excluded], result.excluded_count) == ([NAMES["bruno"], NAMES["chloe"]], 5)
 
 
 def test_exclusions_page_continues_in_name_order(db, world):
-    page = exclusions(db, world.structure_id, world.accounts["ecrivain"], 2, 2)
+    page = exclusions(db, world.structure_id, selections.of_account(db, world.accounts["ecrivain"]), 2, 2)
     assert [e.label for e in page] == [REASONS["david"], REASONS["emma"]]
 
 
 def test_exclusions_duplicate_names_holder_across_pages(db, world):
-    page = exclusions(db, world.structure_id, world.accounts["ecrivain"], 0, 1)
+    page = exclusions(db, world.structure_id, selections.of_account(db, world.accounts["ecrivain"]), 0, 1)
     assert page == [Exclusion(world.people["bruno"], NAMES["bruno"], "duplicate", NAMES["alice"])]
 
 
-def _reference(db, structure_id: int, account_id: int) -> tuple[int, dict[str, list[int]], list[tuple]]:
+def _reference(db, structure_id: int, selection_id: int) -> tuple[int, dict[str, list[int]], list[tuple]]:
     """The recipients rules, one person at a time in Python: the oracle the SQL must agree with."""
     from sqlalchemy import and_, select
 
     rows = db.execute(
         select(Person.id, Person.first_name, Person.last_name, Person.mobile_kind, Person.mobile_e164)
-        .join(Selection, and_(Selection.person_id == Person.id, Selection.account_id == account_id))
+        .join(SelectionPerson, and_(SelectionPerson.person_id == Person.id,
+                                    SelectionPerson.selection_id == selection_id))
         .where(Person.structure_id == structure_id, Person.archived.is_(False))
         .order_by(Person.last_name_key, Person.first_name_key, Person.id)).all()
     stop = set(db.scalars(select(OptOut.phone).where(OptOut.structure_id == structure_id, OptOut.active.is_(True))))
@@ -228,10 +230,11 @@ def test_resolve_agrees_with_one_by_one_rules(db, seed):
     db.add_all(people)
     db.add_all([OptOut(structure_id=structure.id, phone=p, active=rng.random() < 0.7) for p in phones[:6]])
     db.flush()
-    db.add_all([Selection(account_id=account.id, person_id=p.id) for p in people if rng.random() < 0.8])
+    selection_id = selections.of_account(db, account.id)
+    db.add_all([SelectionPerson(selection_id=selection_id, person_id=p.id) for p in people if rng.random() < 0.8])
     db.commit()
-    selected, numbers, left_out = _reference(db, structure.id, account.id)
-    result = resolve(db, structure.id, account.id, shown=1000)
+    selected, numbers, left_out = _reference(db, structure.id, selection_id)
+    result = resolve(db, structure.id, selection_id, shown=1000)
     figures = (result.selected, result.distinct_numbers, result.digest)
     assert figures == (selected, len(numbers), numbers_digest(numbers))
     assert [(e.person_id, e.name, e.reason, e.same_as) for e in result.excluded] == left_out

@@ -27,6 +27,7 @@ SEND_ROUTES = [
     ("POST", "/sms/recap"),
     ("POST", "/sms/send"),
     ("GET", "/sms/excluded"),
+    ("GET", "/sms/receivers"),
     ("POST", "/sms/campaigns/{own}/cancel"),
 ]
 READ_ROUTES = [

@@ -36,11 +36,12 @@ from sqlalchemy import select, update
 from blueprints.sms import tokens
 from blueprints.sms.queueing import job_id
 from tutti import credit
-from tutti.models import Account, Person, Selection, Structure
+from tutti.models import Account, Person, SelectionPerson, Structure
 from tutti.sms_models import Campaign, CreditMovement, Message, OutboxEntry, message_people
 
 STALE = "Ce récapitulatif a expiré. Validez à nouveau votre message pour l'envoyer."
-CHANGED = "La sélection a changé depuis le récapitulatif : vérifiez le nouveau coût avant d'envoyer."
+CHANGED = ("La sélection a changé depuis le récapitulatif : rien n'a été envoyé ni débité. Vérifiez les destinataires "
+           "et le nouveau coût avant d'envoyer.")
 MESSAGE = "Répétition générale samedi à 14h"
 
 
@@ -292,12 +293,12 @@ def test_send_selection_grown_shows_new_recap(client, db, world):
 
 
 def test_send_selection_swapped_shows_new_recap(client, db, world):
-    from tutti import people
+    from tutti import selections
 
     login(client, "ecrivain")
     select_people(db, world, world.ids("gaston"))
     page = body(recap(client, MESSAGE))
-    people.clear_selection(db, world.accounts["ecrivain"])
+    selections.clear(db, selections.of_account(db, world.accounts["ecrivain"]))
     select_people(db, world, world.ids("alice"))  # same count, same cost, another phone
     before = snapshot(db, world.structure_id)
     response = press_envoyer(client, page)
@@ -339,21 +340,29 @@ def test_send_person_lost_mobile_since_recap(writer, db, world, shown):
 # --- forged selections ----------------------------------------------------------------------
 
 
-def test_selection_of_another_structure_ignored_by_person_list(writer, db, world):
-    from tutti import people
+def own_selection(db, world, login: str = "ecrivain") -> int:
+    """Return the account's own selection, the one a client naming none works on."""
+    from tutti import selections
 
-    people.clear_selection(db, world.accounts["ecrivain"])
+    return selections.of_account(db, world.accounts[login])
+
+
+def test_selection_of_another_structure_ignored_by_person_list(writer, db, world):
+    from tutti import selections
+
+    own = selections.of_account(db, world.accounts["ecrivain"])
+    selections.clear(db, own)
     db.commit()
     response = writer.post("/people/selection", data={"person_id": str(world.other_people["olga"]),
                                                        "checked": "1"}, headers=HX)
-    assert response.status_code == 204
+    assert response.status_code == 200
     db.commit()
-    assert db.scalars(select(Selection.person_id).where(Selection.account_id == world.accounts["ecrivain"])).all() == []
+    assert db.scalars(select(SelectionPerson.person_id).where(SelectionPerson.selection_id == own)).all() == []
     assert "Sélectionnez au moins une personne" in text(body(recap(writer, MESSAGE)))
 
 
 def test_selection_row_of_another_structure_never_receives(writer, db, world):
-    db.add(Selection(account_id=world.accounts["ecrivain"], person_id=world.other_people["olga"]))
+    db.add(SelectionPerson(selection_id=own_selection(db, world), person_id=world.other_people["olga"]))
     db.commit()
     page = body(recap(writer, MESSAGE))
     assert "Olga" not in page
@@ -366,7 +375,8 @@ def test_selection_row_of_another_structure_never_receives(writer, db, world):
 
 
 def test_selection_of_only_foreign_people_refused(client, db, world):
-    db.add_all([Selection(account_id=world.accounts["ecrivain"], person_id=pid) for pid in world.other_people.values()])
+    db.add_all([SelectionPerson(selection_id=own_selection(db, world), person_id=pid)
+                for pid in world.other_people.values()])
     db.commit()
     login(client, "ecrivain")
     assert "Sélectionnez au moins une personne" in text(body(recap(client, MESSAGE)))

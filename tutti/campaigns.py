@@ -10,7 +10,7 @@ from sqlalchemy import and_, func, insert, literal, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from tutti import credit, encoding, recipients
+from tutti import credit, encoding, recipients, selections
 from tutti.models import Person, Structure, utcnow
 from tutti.phones import KIND_MOBILE
 from tutti.recipients import Quote, message_cost
@@ -71,12 +71,15 @@ class Created:
 
 
 def create(db: Session, structure: Structure, author_id: int, token: str, message: str, quote: Quote,
-           transport: str, scheduled_for: datetime | None = None) -> Created:
+           transport: str, scheduled_for: datetime | None = None, *, selection_id: int,
+           selection_version: int | None = None) -> Created:
     """Record a campaign, its messages and its credit reservation in one transaction.
 
     The messages are written straight from the selection and checked against the quote: the
     selection is resolved once, by the insert itself, and a selection that no longer matches what
-    the quote counted raises SelectionChanged with nothing recorded.
+    the quote counted raises SelectionChanged with nothing recorded. With `selection_version` (the
+    version the recap counted), the selection's row is taken first and a selection changed since
+    raises SelectionChanged too: the campaign holds exactly the people of that version.
     """
     existing = db.scalar(select(Campaign.id).where(Campaign.token == token))
     if existing is not None:
@@ -95,10 +98,13 @@ def create(db: Session, structure: Structure, author_id: int, token: str, messag
     except IntegrityError:  # the same recap, submitted twice at once: the other request made it
         db.rollback()
         return Created(db.scalar(select(Campaign.id).where(Campaign.token == token)), False)
+    if selection_version is not None and not selections.hold(db, selection_id, selection_version):
+        db.rollback()
+        raise SelectionChanged()
     if not credit.reserve(db, structure.id, quote.total, campaign.id):
         db.rollback()
         raise InsufficientCredit(quote.total, credit.balance(db, structure.id))
-    if not _insert_messages(db, campaign, author_id, quote):
+    if not _insert_messages(db, campaign, selection_id, quote):
         db.rollback()
         raise SelectionChanged()
     db.commit()
@@ -109,7 +115,7 @@ class SelectionChanged(Exception):
     """The selection changed between the quote and the insert: nothing was recorded."""
 
 
-def _insert_messages(db: Session, campaign: Campaign, account_id: int, quote: Quote) -> bool:
+def _insert_messages(db: Session, campaign: Campaign, selection_id: int, quote: Quote) -> bool:
     """Write one message per distinct deliverable number and its people, in SQL; check it matches the quote.
 
     The rules are tutti.recipients' (mobile, valid, not archived, not opted out, one per number),
@@ -117,14 +123,14 @@ def _insert_messages(db: Session, campaign: Campaign, account_id: int, quote: Qu
     """
     sid = campaign.structure_id
     phones = (
-        recipients.selected_people(sid, account_id, literal(campaign.id), Person.mobile_e164, literal(quote.parts),
+        recipients.selected_people(sid, selection_id, literal(campaign.id), Person.mobile_e164, literal(quote.parts),
                                    literal(MSG_QUEUED), literal(False))
         .where(recipients.deliverable(sid)).group_by(Person.mobile_e164)
     )
     db.execute(insert(Message).from_select(["campaign_id", "phone", "parts", "state", "credit_held"], phones))
     # The messages hold exactly the deliverable numbers: joining them is enough to find their people.
     links = (
-        recipients.selected_people(sid, account_id, Message.id, Person.id)
+        recipients.selected_people(sid, selection_id, Message.id, Person.id)
         .join(Message, and_(Message.campaign_id == campaign.id, Message.phone == Person.mobile_e164))
         .where(Person.mobile_kind == KIND_MOBILE)
     )

@@ -195,14 +195,42 @@ class Right(Base):
     level: Mapped[int] = mapped_column(Integer, default=LEVEL_NONE)
 
 
-class Selection(Base):
-    """A person ticked in an account's person list; the selection lives on the server.
+# Where a selection was made: a browser tab's person list, an embed panel, a host portal's page, or the
+# account's own one, used by a client that names no selection (a script, an older page).
+SELECTION_LIST, SELECTION_PANEL, SELECTION_PORTAL, SELECTION_ACCOUNT = "list", "panel", "portal", "account"
+SELECTION_ORIGINS = (SELECTION_LIST, SELECTION_PANEL, SELECTION_PORTAL, SELECTION_ACCOUNT)
 
-    No foreign keys on purpose: « Tous les résultats » inserts tens of thousands of rows at once,
-    and every read joins people of the account's structure, so a stale row is never seen.
+
+class Selection(Base):
+    """The people ticked in one window: a tab's person list, an embed panel, or a host portal's page.
+
+    Each window has its own, so another tab or panel of the same account never replaces it. `version` goes up
+    with every change: a recap names the version it counted, and Envoyer sends only if it is still the same.
     """
 
     __tablename__ = "selections"
+    __table_args__ = (
+        CheckConstraint("origin in ('list', 'panel', 'portal', 'account')", name="ck_selections_origin"),
+        Index("ix_selections_account", "account_id", "updated_at"),
+    )
 
-    account_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    structure_id: Mapped[int] = mapped_column(ForeignKey("structures.id"))
+    origin: Mapped[str] = mapped_column(String(10))
+    version: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class SelectionPerson(Base):
+    """A person ticked in a selection.
+
+    No foreign keys on purpose: « Tous les résultats » inserts tens of thousands of rows at once,
+    and every read joins people of the selection's structure, so a stale row is never seen.
+    """
+
+    __tablename__ = "selection_people"
+
+    selection_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     person_id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -1,17 +1,17 @@
-"""The person list: filters, sorting, paging and the server-side selection, all scoped to one structure."""
+"""The person list: filters, sorting and paging, all scoped to one structure (selections: tutti.selections)."""
 
 from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass
 
-from sqlalchemy import Integer, and_, delete, exists, func, insert, literal, select
+from sqlalchemy import Integer, and_, exists, func, select
 from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
 from sqlalchemy.sql.functions import FunctionElement
 
-from tutti.models import Person, Selection, Tag, person_tags
+from tutti.models import Person, SelectionPerson, Tag, person_tags
 from tutti.params import to_int
 
 MAX_QUERY_LENGTH = 100
@@ -117,7 +117,7 @@ class Page:
 
 
 def page_of_people(
-    db: Session, structure_id: int, account_id: int, flt: PersonFilter, number: int, size: int
+    db: Session, structure_id: int, selection_id: int, flt: PersonFilter, number: int, size: int
 ) -> Page:
     """Return one page of matching people, sorted by name, with which of them are selected."""
     matches = matching_ids(structure_id, flt)
@@ -129,8 +129,9 @@ def page_of_people(
     # statement, and plain rows cost less than ORM objects on the list's hot path.
     rows = db.execute(
         matches.with_only_columns(Person.id, Person.first_name, Person.last_name, Person.sexe, Person.mobile_kind,
-                                  Person.mobile_e164, Person.mobile_raw, Selection.person_id.is_not(None))
-        .outerjoin(Selection, and_(Selection.account_id == account_id, Selection.person_id == Person.id))
+                                  Person.mobile_e164, Person.mobile_raw, SelectionPerson.person_id.is_not(None))
+        .outerjoin(SelectionPerson, and_(SelectionPerson.selection_id == selection_id,
+                                         SelectionPerson.person_id == Person.id))
         .order_by(Person.last_name_key, Person.first_name_key, Person.id)
         .offset((number - 1) * size)
         .limit(size)
@@ -146,69 +147,14 @@ def page_of_people(
     return Page(people, number, pages, total)
 
 
-def selected_count(db: Session, account_id: int) -> int:
-    """Return how many people the account has selected (archived people no longer count)."""
-    return db.scalar(
-        select(func.count()).select_from(Selection)
-        .join(Person, and_(Person.id == Selection.person_id, Person.archived.is_(False)))
-        .where(Selection.account_id == account_id)
-    ) or 0
-
-
-def all_results_selected(db: Session, structure_id: int, account_id: int, flt: PersonFilter) -> bool:
+def all_results_selected(db: Session, structure_id: int, selection_id: int, flt: PersonFilter) -> bool:
     """Say whether every person matching the filter is selected (and there is at least one)."""
     ids = matching_ids(structure_id, flt)
     unselected = ids.where(
-        ~exists().where(and_(Selection.account_id == account_id, Selection.person_id == Person.id))
+        ~exists().where(and_(SelectionPerson.selection_id == selection_id, SelectionPerson.person_id == Person.id))
     )
     any_match, any_unselected = db.execute(select(exists(ids), exists(unselected))).one()
     return bool(any_match) and not any_unselected
-
-
-def set_selected(db: Session, structure_id: int, account_id: int, person_ids: list[int], selected: bool) -> None:
-    """Tick or untick people; ids of another structure or unknown ids are ignored."""
-    mine = select(Person.id).where(Person.structure_id == structure_id, Person.id.in_(person_ids))
-    if selected:
-        already = select(Selection.person_id).where(Selection.account_id == account_id)
-        _insert_selection(db, account_id, mine.where(Person.archived.is_(False), Person.id.not_in(already)))
-    else:
-        db.execute(delete(Selection).where(Selection.account_id == account_id, Selection.person_id.in_(mine)),
-                   execution_options={"synchronize_session": False})
-
-
-def select_all_results(db: Session, structure_id: int, account_id: int, flt: PersonFilter, selected: bool) -> None:
-    """Tick (or untick) every person matching the filter, on every page."""
-    ids = matching_ids(structure_id, flt)
-    if selected:
-        already = select(Selection.person_id).where(Selection.account_id == account_id)
-        _insert_selection(db, account_id, ids.where(Person.id.not_in(already)))
-    else:
-        db.execute(delete(Selection).where(Selection.account_id == account_id, Selection.person_id.in_(ids)),
-                   execution_options={"synchronize_session": False})
-
-
-def _insert_selection(db: Session, account_id: int, person_ids: Select) -> None:
-    rows = person_ids.with_only_columns(literal(account_id, Integer), Person.id)
-    db.execute(insert(Selection).from_select(["account_id", "person_id"], rows))
-
-
-def clear_selection(db: Session, account_id: int) -> None:
-    """Untick everyone."""
-    db.execute(delete(Selection).where(Selection.account_id == account_id),
-               execution_options={"synchronize_session": False})
-
-
-def selected_people(db: Session, structure_id: int, account_id: int) -> list[Person]:
-    """Return the selected people of the structure, sorted by name, with their tags."""
-    return list(
-        db.scalars(
-            select(Person)
-            .join(Selection, and_(Selection.person_id == Person.id, Selection.account_id == account_id))
-            .where(Person.structure_id == structure_id, Person.archived.is_(False))
-            .order_by(Person.last_name_key, Person.first_name_key, Person.id)
-            .options(selectinload(Person.tags))
-        )
-    )
 
 
 def structure_tags(db: Session, structure_id: int) -> list[Tag]:

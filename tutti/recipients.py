@@ -18,7 +18,7 @@ from sqlalchemy.sql import Select
 from sqlalchemy.sql.elements import ColumnElement
 
 from tutti import encoding
-from tutti.models import Person, Selection
+from tutti.models import Person, SelectionPerson
 from tutti.phones import KIND_LANDLINE, KIND_MOBILE, KIND_NONE
 from tutti.sms_models import OptOut
 
@@ -99,11 +99,12 @@ def numbers_digest(numbers: Iterable[str]) -> str:
     return hashlib.sha256("\n".join(sorted(numbers)).encode("ascii", "replace")).hexdigest()[:32]
 
 
-def selected_people(structure_id: int, account_id: int, *columns) -> Select:
-    """Return a SELECT of `columns` over the account's selected, unarchived people of the structure."""
+def selected_people(structure_id: int, selection_id: int, *columns) -> Select:
+    """Return a SELECT of `columns` over the selection's unarchived people of the structure."""
     return (
         select(*columns).select_from(Person)
-        .join(Selection, and_(Selection.person_id == Person.id, Selection.account_id == account_id))
+        .join(SelectionPerson, and_(SelectionPerson.person_id == Person.id,
+                                    SelectionPerson.selection_id == selection_id))
         .where(Person.structure_id == structure_id, Person.archived.is_(False))
     )
 
@@ -133,22 +134,22 @@ def _reason(stopped: ColumnElement[bool]) -> ColumnElement[str]:
     )
 
 
-def _deliverable_numbers(db: Session, structure_id: int, account_id: int) -> list[tuple[str, int]]:
+def _deliverable_numbers(db: Session, structure_id: int, selection_id: int) -> list[tuple[str, int]]:
     """Return each distinct deliverable number of the selection with how many selected people have it."""
     return [tuple(row) for row in db.execute(
-        selected_people(structure_id, account_id, Person.mobile_e164, func.count())
+        selected_people(structure_id, selection_id, Person.mobile_e164, func.count())
         .where(deliverable(structure_id)).group_by(Person.mobile_e164)
     )]
 
 
-def resolve(db: Session, structure_id: int, account_id: int, shown: int | None = None) -> Recipients:
-    """Count what the account's selection reaches, and name the first `shown` people left out."""
+def resolve(db: Session, structure_id: int, selection_id: int, shown: int | None = None) -> Recipients:
+    """Count what the selection reaches, and name the first `shown` people left out."""
     shown = EXCLUDED_SHOWN if shown is None else shown
     has_mobile = _has_mobile()
     # Plain conditions on the person only: a correlated opt-out test per row would cost PostgreSQL
     # a sub-plan per person. Opted-out people are those with a mobile who are not deliverable.
     kinds = db.execute(selected_people(
-        structure_id, account_id,
+        structure_id, selection_id,
         func.count(),
         func.count(case((Person.mobile_kind == KIND_NONE, 1))),
         func.count(case((Person.mobile_kind == KIND_LANDLINE, 1))),
@@ -157,19 +158,19 @@ def resolve(db: Session, structure_id: int, account_id: int, shown: int | None =
         func.count(case((has_mobile, 1))),
     )).one()
     selected, no_mobile, landline, invalid, with_mobile = (int(n or 0) for n in kinds)
-    numbers = _deliverable_numbers(db, structure_id, account_id)
+    numbers = _deliverable_numbers(db, structure_id, selection_id)
     reached = sum(people for _, people in numbers)
     left_out = {REASON_NO_MOBILE: no_mobile, REASON_INVALID: invalid, REASON_LANDLINE: landline,
                 REASON_OPTED_OUT: with_mobile - reached, REASON_DUPLICATE: reached - len(numbers)}
     excluded = []
     if shown and sum(left_out.values()):
         shared = [number for number, people in numbers if people > 1]
-        excluded = exclusions(db, structure_id, account_id, 0, shown, shared)
+        excluded = exclusions(db, structure_id, selection_id, 0, shown, shared)
     return Recipients(selected=selected, distinct_numbers=len(numbers), digest=numbers_digest(n for n, _ in numbers),
                       left_out={k: v for k, v in left_out.items() if v}, excluded=excluded)
 
 
-def exclusions(db: Session, structure_id: int, account_id: int, offset: int, limit: int,
+def exclusions(db: Session, structure_id: int, selection_id: int, offset: int, limit: int,
                shared_numbers: list[str] | None = None) -> list[Exclusion]:
     """Return the people left out, in name order, from the `offset`-th, at most `limit` of them.
 
@@ -178,7 +179,7 @@ def exclusions(db: Session, structure_id: int, account_id: int, offset: int, lim
     # The opt-out list joined once (a number is listed at most once per structure), not tested per row.
     stopped = OptOut.id.is_not(None)
     query = (
-        selected_people(structure_id, account_id, Person.id, Person.first_name, Person.last_name,
+        selected_people(structure_id, selection_id, Person.id, Person.first_name, Person.last_name,
                         Person.mobile_e164, _reason(stopped).label("reason"))
         .outerjoin(OptOut, and_(OptOut.structure_id == structure_id, OptOut.active.is_(True),
                                 OptOut.phone == Person.mobile_e164))
@@ -188,7 +189,7 @@ def exclusions(db: Session, structure_id: int, account_id: int, offset: int, lim
     # grouped one joined, is at the mercy of the planner's statistics, and freshly loaded tables have none
     # (SQLite then scans the whole structure once per person).
     if shared_numbers is None:
-        shared_numbers = [n for n, people in _deliverable_numbers(db, structure_id, account_id) if people > 1]
+        shared_numbers = [n for n, people in _deliverable_numbers(db, structure_id, selection_id) if people > 1]
     shared = Person.mobile_e164.in_(shared_numbers)
     query = query.where(or_(~_has_mobile(), stopped, shared))
     found: list[Exclusion] = []
@@ -217,9 +218,46 @@ def exclusions(db: Session, structure_id: int, account_id: int, offset: int, lim
     return found
 
 
-def quote(db: Session, structure_id: int, account_id: int, message: str) -> Quote:
-    """Price sending the message to the account's current selection."""
-    return Quote(encoding.count(message), resolve(db, structure_id, account_id))
+@dataclass(frozen=True)
+class Receiver:
+    """A selected person the SMS goes to: the first, in name order, of the people sharing a number."""
+
+    person_id: int
+    name: str
+    phone: str
+
+
+def receivers(db: Session, structure_id: int, selection_id: int, offset: int, limit: int) -> list[Receiver]:
+    """Return the people the SMS goes to, one per distinct deliverable number, in name order, a page at a time."""
+    query = (
+        selected_people(structure_id, selection_id, Person.id, Person.first_name, Person.last_name,
+                        Person.mobile_e164)
+        .where(deliverable(structure_id))
+        .order_by(Person.last_name_key, Person.first_name_key, Person.id)
+    )
+    found: list[Receiver] = []
+    seen: set[str] = set()
+    skipped = 0
+    result = db.execute(query.execution_options(yield_per=500))
+    try:
+        for person_id, first, last, phone in result:
+            if phone in seen:
+                continue  # the number's first holder, met before, receives it (the recap lists the others)
+            seen.add(phone)
+            if skipped < offset:
+                skipped += 1
+                continue
+            found.append(Receiver(person_id, f"{first} {last}", phone))
+            if len(found) >= limit:
+                break
+    finally:
+        result.close()
+    return found
+
+
+def quote(db: Session, structure_id: int, selection_id: int, message: str) -> Quote:
+    """Price sending the message to the selection as it is now."""
+    return Quote(encoding.count(message), resolve(db, structure_id, selection_id))
 
 
 def as_shown(message: str, selected: int, distinct_numbers: int, digest: str) -> Quote:

@@ -6,12 +6,13 @@ from flask import request
 from flask_login import current_user
 
 from blueprints import htmx
+from blueprints import selection as window_selection
 from blueprints.admin import bp
 from blueprints.admin.access import structure_admin
 from blueprints.admin.accounts import reset_url
 from blueprints.admin.forms import ActionForm, CreateAccountForm, DeleteAccountForm
 from blueprints.extensions import session
-from tutti import admin, people
+from tutti import admin, selections
 from tutti.models import ACCOUNT_PERSONAL, Person
 
 MAX_ROWS = 200
@@ -19,14 +20,15 @@ MAX_ROWS = 200
 
 def _render(mode: str, status: int = 200, results: dict | None = None):
     db = session()
-    selected = people.selected_people(db, current_user.structure_id, current_user.id)
+    selection_id = window_selection.current().id
+    selected = selections.people(db, current_user.structure_id, selection_id)
     accounts = admin.accounts_of(db, [p.id for p in selected[:MAX_ROWS]])
     suggestions = {p.id: admin.suggest_login(db, p) for p in selected[:MAX_ROWS]
                    if p.id not in accounts} if mode == "accounts" else {}
     context = dict(mode=mode, selected=selected[:MAX_ROWS], more=max(0, len(selected) - MAX_ROWS),
                    accounts=accounts, suggestions=suggestions, results=results or {},
                    create_form=CreateAccountForm(formdata=None), delete_form=DeleteAccountForm(formdata=None),
-                   action_form=ActionForm(formdata=None))
+                   action_form=ActionForm(formdata=None), selection_id=selection_id)
     return htmx.render("admin/selection.html", "admin/_selection.html", **context), status
 
 
@@ -55,7 +57,7 @@ def selection_passwords():
     results = {}
     if request.method == "POST" and ActionForm().validate_on_submit():
         db = session()
-        selected = people.selected_people(db, current_user.structure_id, current_user.id)[:MAX_ROWS]
+        selected = selections.people(db, current_user.structure_id, window_selection.current().id)[:MAX_ROWS]
         for person_id, account in admin.accounts_of(db, [p.id for p in selected]).items():
             if account.kind == ACCOUNT_PERSONAL and account.active:
                 token = admin.issue_reset_link(db, current_user.structure_id, account.id, current_user)

@@ -8,8 +8,8 @@ from flask_login import current_user
 from blueprints.embed import bp, panel_session
 from blueprints.extensions import session as db_session
 from blueprints.htmx import is_htmx
-from tutti import embed_links, people
-from tutti.models import Account
+from tutti import embed_links, selections
+from tutti.models import SELECTION_PANEL, Account
 from tutti.params import to_int
 
 # What a panel token opens: the SMS flow's fragments and nothing else of Tutti.
@@ -48,14 +48,16 @@ def open_link(token: str):
     except embed_links.LinkRefused as refused:
         return _refused(refused.reason, 403 if refused.reason == embed_links.TAMPERED else 410)
     account = db.get(Account, link.account_id)
-    people.clear_selection(db, account.id)
-    people.set_selected(db, link.structure_id, account.id, embed_links.link_people(link), True)
+    # The panel's own selection: another panel or tab of the same account never replaces it.
+    selection = selections.create(db, account.id, link.structure_id, SELECTION_PANEL)
+    selections.tick(db, selection.id, link.structure_id, embed_links.link_people(link), True)
+    selection_id = selection.id
     db.commit()
-    selected = people.selected_count(db, account.id)
+    selected = selections.count(db, selection_id)
     panel_token = panel_session.issue(current_app, link.id, account.get_id(), link.structure_id)
     panel_session.enter(session, panel_session.read(current_app, panel_token), panel_token)
     g.frame_ancestors = _frame_ancestors(link.structure_id)
-    return render_template("embed/panel.html", panel_token=panel_token, selected=selected)
+    return render_template("embed/panel.html", panel_token=panel_token, selected=selected, selection_id=selection_id)
 
 
 def guard_panel():

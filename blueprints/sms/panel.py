@@ -17,8 +17,8 @@ from markupsafe import Markup, escape
 from wtforms import ValidationError
 
 from blueprints.extensions import account_required, babel, current_account, session
-from tutti import people
-from tutti.models import Account
+from tutti import selections
+from tutti.models import SELECTION_PORTAL, Account
 from tutti.params import to_int
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -72,14 +72,21 @@ def init_sms_panel(app: Flask, *, account_loader: AccountLoader, layout: str, ur
 
 
 def select_recipients(account: Account, person_ids: Iterable[int]) -> int:
-    """Make these people the account's selection (ids of other structures are ignored); return how many it holds."""
-    ids = sorted({i for i in person_ids if isinstance(i, int)})[:MAX_RECIPIENTS]
+    """Make a new selection of these people for the account (ids of other structures are ignored); return its id.
+
+    The selection is this call's own: the SMS pages opened with it (`?sel=<id>`) send to these people, whatever
+    other selections the account makes meanwhile. `tutti.selections.count(db, id)` says how many it holds.
+    """
+    if account.structure_id is None:
+        raise ValueError("an account of a structure is needed to select people")
+    ids = sorted({i for i in person_ids if isinstance(i, int) and not isinstance(i, bool)})[:MAX_RECIPIENTS]
     db = session()
-    people.clear_selection(db, account.id)
-    if ids and account.structure_id is not None:
-        people.set_selected(db, account.structure_id, account.id, ids, True)
+    selection = selections.create(db, account.id, account.structure_id, SELECTION_PORTAL)
+    selection_id = selection.id
+    if ids:
+        selections.tick(db, selection_id, account.structure_id, ids, True)
     db.commit()
-    return people.selected_count(db, account.id)
+    return selection_id
 
 
 @panel_bp.route("/recipients", methods=["POST"])
@@ -87,9 +94,10 @@ def select_recipients(account: Account, person_ids: Iterable[int]) -> int:
 def recipients():
     """Take the people a host page picked (`person_id` fields) as the selection, then open the compose page."""
     account = current_account._get_current_object()
-    if account is not None:
+    if account is not None and account.structure_id is not None:
         ids = [to_int(raw) for raw in request.form.getlist("person_id")[:MAX_RECIPIENTS]]
-        select_recipients(account, [i for i in ids if i is not None])
+        selection_id = select_recipients(account, [i for i in ids if i is not None])
+        return redirect(url_for("sms.compose", sel=selection_id), 303)
     return redirect(url_for("sms.compose"), 303)
 
 

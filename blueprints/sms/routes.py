@@ -7,6 +7,7 @@ from flask_babel import gettext
 from sqlalchemy.exc import OperationalError
 
 from blueprints import htmx
+from blueprints import selection as window_selection
 from blueprints.extensions import current_account, session, tutti_state
 from blueprints.sms import bp, tokens
 from blueprints.sms.clock import now
@@ -14,12 +15,16 @@ from blueprints.sms.forms import ComposeForm, SendForm, body_undecodable
 from blueprints.sms.gates import can_send
 from blueprints.sms.history import progress_fragment
 from blueprints.sms.queueing import enqueue_campaign
-from tutti import campaigns, credit, encoding, recipients, window
-from tutti.params import page_number
+from tutti import campaigns, credit, encoding, recipients, selections, window
+from tutti.models import Selection
+from tutti.params import page_number, to_int
 from tutti.transports import kind_of
 
 # People left out listed per page on their own page (the recap names only the first ones).
 EXCLUDED_PAGE_SIZE = 500
+# The recap names the people who receive the SMS up to this many; beyond, it links to their list.
+RECEIVERS_SHOWN = 20
+RECEIVERS_PAGE_SIZE = 200
 
 
 def _fragment(template: str, **context):
@@ -29,9 +34,12 @@ def _fragment(template: str, **context):
     return render_template("sms/page.html", fragment=template, **context)
 
 
-def _compose(form: ComposeForm, status: int = 200):
+def _compose(form: ComposeForm, status: int = 200, selection_id: int | None = None):
     count = encoding.count(form.message.data or "")
-    return _fragment("sms/_compose.html", form=form, count=count, low_credit=_low_credit()), status
+    if selection_id is None:
+        selection_id = window_selection.current().id
+    return _fragment("sms/_compose.html", form=form, count=count, low_credit=_low_credit(),
+                     selection_id=selection_id), status
 
 
 def _low_credit() -> dict | None:
@@ -40,17 +48,29 @@ def _low_credit() -> dict | None:
     return {"balance": balance} if balance < structure.low_credit_threshold else None
 
 
-def _quote(message: str) -> recipients.Quote:
-    return recipients.quote(session(), current_account.structure_id, current_account.id, message)
+def _quote(message: str, selection_id: int) -> tuple[recipients.Quote, int]:
+    """Price the message for the selection, with the version it counted (read again if a change landed meanwhile)."""
+    db = session()
+    for _attempt in range(3):
+        before = selections.version(db, selection_id)
+        quote = recipients.quote(db, current_account.structure_id, selection_id, message)
+        if selections.version(db, selection_id) == before:
+            break
+    return quote, before or 0
 
 
-def _recap(message: str, notice: str | None = None, quote: recipients.Quote | None = None):
-    quote = quote or _quote(message)
+def _recap(message: str, selection_id: int, notice: str | None = None,
+           counted: tuple[recipients.Quote, int] | None = None):
+    quote, version = counted or _quote(message, selection_id)
     balance = credit.balance(session(), current_account.structure_id)
-    token = tokens.issue(current_account.id, message, quote)
+    token = tokens.issue(current_account.id, message, quote, selection_id, version)
     form = SendForm(formdata=None, message=message, token=token)
+    shown = quote.recipients.distinct_numbers
+    receivers = (recipients.receivers(session(), current_account.structure_id, selection_id, 0, RECEIVERS_SHOWN)
+                 if 0 < shown <= RECEIVERS_SHOWN else [])
     return _fragment("sms/_recap.html", form=form, quote=quote, balance=balance, notice=notice,
-                     full_text=encoding.full_text(message), window=_window())
+                     full_text=encoding.full_text(message), window=_window(), selection_id=selection_id,
+                     selection_version=version, receivers=receivers)
 
 
 def _window() -> dict | None:
@@ -94,13 +114,14 @@ def replace():
 def recap():
     """Check the message and show what the send will cost, and who is left out."""
     form = ComposeForm()
+    selection = window_selection.current()
     if not form.validate_on_submit():
-        return _compose(form)
-    quote = _quote(form.message.data)
-    if not quote.recipients.selected:
+        return _compose(form, selection_id=selection.id)
+    counted = _quote(form.message.data, selection.id)
+    if not counted[0].recipients.selected:
         form.message.errors = [gettext("Sélectionnez au moins une personne dans la liste avant d'écrire votre SMS.")]
-        return _compose(form)
-    return _recap(form.message.data, quote=quote)
+        return _compose(form, selection_id=selection.id)
+    return _recap(form.message.data, selection.id, counted=counted)
 
 
 @bp.route("/send", methods=["POST"])
@@ -111,43 +132,56 @@ def send():
     message = form.message.data or ""
     if not form.validate_on_submit() or campaigns.message_errors(message) or body_undecodable():
         return _stale(gettext("Le formulaire d'envoi est invalide. Validez à nouveau votre message."), message)
+    db = session()
     try:
         shown = tokens.read(form.token.data, current_account.id, message)
         quote = tokens.shown_quote(shown, message)
+        selection = _recap_selection(shown)
     except tokens.StaleRecap:
         return _stale(gettext("Ce récapitulatif a expiré. Validez à nouveau votre message pour l'envoyer."), message)
-    db = session()
     if not quote.recipients.distinct_numbers:
-        return _recap(message, gettext("Aucune des personnes sélectionnées ne peut recevoir ce SMS."))
+        return _recap(message, selection.id, gettext("Aucune des personnes sélectionnées ne peut recevoir ce SMS."))
     at = None
     if form.schedule.data:
         slot = _window()
         if slot is None or not slot["can_schedule"]:
-            return _recap(message, gettext("L'envoi ne peut pas être programmé maintenant : vérifiez le "
-                                           "récapitulatif."))
+            return _recap(message, selection.id, gettext("L'envoi ne peut pas être programmé maintenant : vérifiez "
+                                                         "le récapitulatif."))
         at = slot["next"]
     try:
         created = campaigns.create(db, current_account.structure, current_account.id, shown["n"], message, quote,
-                                   kind_of(current_app.config["TUTTI_SMS_TRANSPORT"]), scheduled_for=at)
+                                   kind_of(current_app.config["TUTTI_SMS_TRANSPORT"]), scheduled_for=at,
+                                   selection_id=selection.id, selection_version=int(shown["v"]))
     except campaigns.InsufficientCredit:
-        return _recap(message, gettext("Votre crédit SMS ne suffit plus pour cet envoi."))
+        return _recap(message, selection.id, gettext("Votre crédit SMS ne suffit plus pour cet envoi."))
     except campaigns.SelectionChanged:
-        return _recap(message, gettext("La sélection a changé depuis le récapitulatif : vérifiez le nouveau coût "
-                                       "avant d'envoyer."))
+        return _recap(message, selection.id, gettext("La sélection a changé depuis le récapitulatif : rien n'a été "
+                                                     "envoyé ni débité. Vérifiez les destinataires et le nouveau "
+                                                     "coût avant d'envoyer."))
     except OperationalError:  # the database stayed locked longer than a request may wait: nothing written
         db.rollback()
-        return _recap(message, gettext("La base de données est momentanément occupée : rien n'a été envoyé ni "
-                                       "débité. Cliquez à nouveau sur Envoyer dans un instant."))
+        return _recap(message, selection.id, gettext("La base de données est momentanément occupée : rien n'a été "
+                                                     "envoyé ni débité. Cliquez à nouveau sur Envoyer dans un "
+                                                     "instant."))
     if created.new:
         enqueue_campaign(db, tutti_state()["queue"], created.campaign_id, at)
     response = current_app.make_response(progress_fragment(created.campaign_id))
     return htmx.trigger(response, "credit-changed")
 
 
+def _recap_selection(shown: dict) -> Selection:
+    """Return the selection a recap's token names, if it is still this account's; StaleRecap otherwise."""
+    found = selections.owned(session(), to_int(shown.get("sel")), current_account.id, current_account.structure_id)
+    if found is None or not isinstance(shown.get("v"), int):
+        raise tokens.StaleRecap("selection")
+    return found
+
+
 def _stale(error: str, message: str):
     form = ComposeForm(formdata=None, message=message)
     form.message.errors = [error]
-    return _compose(form)
+    selection = window_selection.current_or_none()  # a window whose selection is gone gets the message too
+    return _compose(form, selection_id=selection.id if selection is not None else 0)
 
 
 @bp.route("/excluded")
@@ -155,9 +189,29 @@ def _stale(error: str, message: str):
 def excluded():
     """List every selected person who would not receive an SMS, and why, a page at a time."""
     db = session()
-    figures = recipients.resolve(db, current_account.structure_id, current_account.id, shown=0)
+    selection = window_selection.current()
+    figures = recipients.resolve(db, current_account.structure_id, selection.id, shown=0)
     size = EXCLUDED_PAGE_SIZE
     pages = max(1, -(-figures.excluded_count // size))
     page = min(page_number(request.args.get("page", "1")), pages)
-    people = recipients.exclusions(db, current_account.structure_id, current_account.id, (page - 1) * size, size)
-    return render_template("sms/excluded.html", figures=figures, people=people, page=page, pages=pages)
+    people = recipients.exclusions(db, current_account.structure_id, selection.id, (page - 1) * size, size)
+    return render_template("sms/excluded.html", figures=figures, people=people, page=page, pages=pages,
+                           selection_id=selection.id)
+
+
+@bp.route("/receivers")
+@can_send
+def receivers():
+    """List the people the SMS goes to (one per distinct number), a page at a time, to check them before Envoyer."""
+    db = session()
+    selection = window_selection.current()
+    figures = recipients.resolve(db, current_account.structure_id, selection.id, shown=0)
+    size = RECEIVERS_PAGE_SIZE
+    pages = max(1, -(-figures.distinct_numbers // size))
+    page = min(page_number(request.args.get("page", "1")), pages)
+    people = recipients.receivers(db, current_account.structure_id, selection.id, (page - 1) * size, size)
+    # The recap's version, when the link carries it: the list says so if the selection changed since.
+    shown_version = to_int(request.args.get("v"))
+    changed = shown_version is not None and shown_version != selection.version
+    return render_template("sms/receivers.html", figures=figures, people=people, page=page, pages=pages,
+                           selection_id=selection.id, changed=changed, start=(page - 1) * size)

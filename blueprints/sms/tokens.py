@@ -22,11 +22,16 @@ def _digest(message: str) -> str:
     return hashlib.sha256(message.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
-def issue(account_id: int, message: str, quote: Quote) -> str:
-    """Sign what the recap showed, with a fresh nonce that becomes the campaign's token."""
+def issue(account_id: int, message: str, quote: Quote, selection_id: int, version: int) -> str:
+    """Sign what the recap showed, with a fresh nonce that becomes the campaign's token.
+
+    It names the selection the recap counted and its version: Envoyer sends to that selection only while it is
+    still at that version.
+    """
     shown = quote.recipients
     payload = {"a": account_id, "n": secrets.token_hex(16), "h": _digest(message), "c": quote.total,
-               "s": shown.selected, "m": shown.distinct_numbers, "d": shown.digest}
+               "s": shown.selected, "m": shown.distinct_numbers, "d": shown.digest, "sel": selection_id,
+               "v": version}
     return _serializer().dumps(payload)
 
 

@@ -94,6 +94,7 @@ class LiveServer:
     engine: object
     worker_log: Path
     cookies: dict[str, list] = field(default_factory=dict)
+    preselected: dict[str, int] = field(default_factory=dict)  # login → the selection its next list opens on
 
     def sql(self, statement: str, **params) -> None:
         """Run one SQL statement in its own transaction."""
@@ -113,14 +114,25 @@ class LiveServer:
         """Return the id of the (unique) person with this name."""
         return self.scalar("SELECT id FROM people WHERE first_name = :f AND last_name = :l", f=first, l=last)
 
-    def select(self, login: str, *person_ids: int) -> None:
-        """Make these people the account's whole selection."""
+    def select(self, login: str, *person_ids: int) -> int:
+        """Make a selection of these people for the account, the one its next person list page opens on.
+
+        A page opened makes a selection of its own: `Browsing.signed_in` opens `/people?sel=<id>` on this one, as a
+        reload of a tab where these people were ticked would.
+        """
         account = self.account_id(login)
         with self.engine.begin() as connection:
-            connection.execute(text("DELETE FROM selections WHERE account_id = :a"), {"a": account})
+            structure = connection.execute(text("SELECT structure_id FROM accounts WHERE id = :a"),
+                                           {"a": account}).scalar()
+            selection = connection.execute(text(
+                "INSERT INTO selections (account_id, structure_id, origin, version, created_at, updated_at) "
+                "VALUES (:a, :s, 'list', 0, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP) RETURNING id"),
+                {"a": account, "s": structure}).scalar()
             for person in person_ids:
-                connection.execute(text("INSERT INTO selections (account_id, person_id) VALUES (:a, :p)"),
-                                   {"a": account, "p": person})
+                connection.execute(text("INSERT INTO selection_people (selection_id, person_id) VALUES (:s, :p)"),
+                                   {"s": selection, "p": person})
+        self.preselected[login] = selection
+        return selection
 
     def balance(self, structure: str = "École de musique de Saint-Aubin") -> int:
         """Return a structure's SMS credit, as the database holds it."""
@@ -280,7 +292,9 @@ def clean_state(request):
         yield
         return
     live = request.getfixturevalue("live_server")
+    live.sql("DELETE FROM selection_people")
     live.sql("DELETE FROM selections")
+    live.preselected.clear()
     yield
     live.sql("UPDATE structures SET sms_option = :on, sender_name = 'EMSAUBIN' WHERE name = :n",
              on=True, n="École de musique de Saint-Aubin")
@@ -322,6 +336,8 @@ class Browsing:
         session's cookie, which keeps the package fast.
         """
         page = self.new_page()
+        if path == "/people" and login in self.live.preselected:
+            path = f"/people?sel={self.live.preselected.pop(login)}"
         cookies = self.live.cookies.get(login)
         if cookies is None or through_form:
             self.login(page, login)
@@ -399,6 +415,7 @@ def sent_campaign(live_server, browser) -> int:
         expect(page.locator("#progress-title")).to_have_text("Envoi terminé", timeout=20_000)
     finally:
         session.context.close()
+        live_server.sql("DELETE FROM selection_people")
         live_server.sql("DELETE FROM selections")
     return live_server.scalar("SELECT max(id) FROM campaigns")
 

@@ -57,7 +57,7 @@ def _forget_portal_people(live, structure_id: int) -> None:
     """Leave the demo data as other browser tests expect it: the portal's people and tags go."""
     people = "SELECT id FROM people WHERE structure_id = :s AND external_id IS NOT NULL"
     live.sql(f"DELETE FROM message_people WHERE person_id IN ({people})", s=structure_id)
-    live.sql(f"DELETE FROM selections WHERE person_id IN ({people})", s=structure_id)
+    live.sql(f"DELETE FROM selection_people WHERE person_id IN ({people})", s=structure_id)
     live.sql(f"DELETE FROM person_tags WHERE person_id IN ({people})", s=structure_id)
     live.sql("DELETE FROM people WHERE structure_id = :s AND external_id IS NOT NULL", s=structure_id)
     live.sql("DELETE FROM tags WHERE structure_id = :s AND external_id IS NOT NULL", s=structure_id)

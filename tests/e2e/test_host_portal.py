@@ -73,7 +73,7 @@ def test_portal_user_sends_through_panel(browser, portal_server):
         page.get_by_label("Alice Martin").check()
         page.get_by_label("Gaston Vidal").check()
         page.get_by_role("button", name="Écrire un SMS aux personnes cochées").click()
-        expect(page).to_have_url(re.compile(re.escape(PREFIX) + r"/compose$"))
+        expect(page).to_have_url(re.compile(re.escape(PREFIX) + r"/compose\?sel=\d+$"))
         expect(page.locator("header")).to_contain_text("Portail de l'école")  # the portal's layout
         page.get_by_label("Saisissez votre message").fill("Répétition samedi à 10h")
         expect(page.locator("#countdown")).to_contain_text("1 SMS par destinataire")
