@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import html
+import io
 import re
 
+import pypdf
 import pytest
 from sqlalchemy import func, select
 
@@ -126,7 +128,8 @@ def test_subscription_pdf_holds_structure_name(client, world):
     response = client.get("/admin/sms/option/souscription.pdf")
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     assert response.data.startswith(b"%PDF-1.4")
-    assert "École de musique d'Aubin".encode("cp1252") in response.data
+    fields = pypdf.PdfReader(io.BytesIO(response.data), strict=True).get_fields()
+    assert fields["nom_structure"]["/V"] == "École de musique d'Aubin"
 
 
 def test_set_sms_option_idempotent_audits_changes_only(db, world):

@@ -1,154 +1,205 @@
-"""A minimal PDF 1.4 writer (Helvetica, WinAnsi encoding for French accents) and the SMS subscription form.
+"""The SMS option's subscription form: a one-page PDF with fields a school fills on screen (an AcroForm).
 
-No dependency: a one-page form needs text, lines and boxes, which the base-14 fonts and a hand-written cross-reference
-table cover. Text is encoded in cp1252, which is what WinAnsiEncoding means for every character it defines.
+Drawn with reportlab: its canvas writes the text in the base-14 Helvetica (WinAnsi, so French accents, « » and œ
+print as such) and its ``acroForm`` adds the text fields and the check box. The structure's known details are then
+written into their fields by pypdf, whose appearance streams encode the whole of the form font's encoding (reportlab's
+draw Latin-1 only, and a « Chœur » or an « L’Harmonie » is a common name), so every viewer shows and prints them.
 """
 
 from __future__ import annotations
 
-import textwrap
-from dataclasses import dataclass, field
+import io
+from dataclasses import dataclass
 from datetime import date
 
-A4 = (595, 842)
+from pypdf import PdfReader, PdfWriter
+from reportlab.lib.colors import Color, black
+from reportlab.lib.pagesizes import A4
+from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.pdfgen.canvas import Canvas
+
 MARGIN = 56
-FONTS = {"regular": "F1", "bold": "F2"}
+LEFT, RIGHT = MARGIN, A4[0] - MARGIN
+FIELD_X = LEFT + 190  # where a labelled field starts
+FIELD_FILL = Color(0.93, 0.95, 1)  # a light tint shows on screen where to type, and prints almost white
+FONTS = {"regular": "Helvetica", "bold": "Helvetica-Bold"}
+FIELD_SIZE, SMALLEST_FIELD_SIZE = 10, 6  # points: a long value is written smaller rather than cut
 
 
-def _literal(text: str) -> bytes:
-    """Encode text as a PDF literal string in WinAnsi; characters it lacks become « ? »."""
-    raw = text.encode("cp1252", "replace")
-    return b"(" + raw.replace(b"\\", b"\\\\").replace(b"(", b"\\(").replace(b")", b"\\)") + b")"
+@dataclass(frozen=True)
+class Field:
+    """A text field of the form: its name in the PDF and the label printed beside it (also its tooltip)."""
+
+    name: str
+    label: str
+    lines: int = 1
+    max_length: int = 200
 
 
-def _french_spaces(text: str) -> str:
+# The structure's details, in the order printed; the first four after the name are for the school to give.
+STRUCTURE = Field("nom_structure", "Nom de la structure")
+ADDRESS = Field("adresse", "Adresse", lines=2)
+CONTACT = Field("personne_contact", "Personne à contacter", max_length=100)
+EMAIL = Field("email", "Adresse e-mail", max_length=254)
+PHONE = Field("telephone", "Téléphone", max_length=30)
+SENDER = Field("nom_expediteur", "Nom d'expéditeur des SMS", max_length=11)
+COUNTRY = Field("pays", "Pays des numéros de téléphone", max_length=100)
+REQUEST_DATE = Field("date_demande", "Date de la demande", max_length=10)
+SIGNATORY = Field("signataire", "Nom et qualité du signataire", max_length=150)
+PLACE = Field("fait_a", "Fait à", max_length=100)
+SIGNATURE_DATE = Field("date_signature", "le", max_length=10)
+SIGNATURE = Field("signature", "Signature et cachet de la structure", lines=6, max_length=500)
+ACCEPT = "accepte_conditions"
+ACCEPT_LABEL = "La structure accepte les conditions de l'option SMS ci-dessus."
+
+OPTION_TEXT = (
+    "Par la présente, la structure désignée ci-dessus souscrit à l'option SMS de Tutti : l'envoi de SMS aux "
+    "personnes de sa liste depuis les comptes personnels qui en ont le droit (« Communication - SMS », "
+    "« Lecture écriture »).",
+    "Chaque SMS se termine par la mention « .STOP 36608 », qui permet au destinataire de se désinscrire. "
+    "Un message de 149 caractères standards coûte 1 SMS par destinataire ; les numéros fixes, invalides ou "
+    "désinscrits ne coûtent rien.",
+    "Le crédit SMS se commande par packs de 100, 500, 1 000 ou 5 000 SMS depuis la page « Crédit SMS ». "
+    "Les envois sont conseillés entre 8 h et 20 h, du lundi au samedi, hors jours fériés.",
+)
+RETURN_TEXT = ("Renvoyez ce formulaire signé à l'opérateur de la plateforme, ou envoyez-lui une demande de contact "
+               "depuis la page « Option SMS » de Tutti. L'option est activée dès réception.")
+
+
+def french_spaces(text: str) -> str:
     """Glue « », : and ; to their words with non-breaking spaces, so that wrapping never strands them."""
     for plain, glued in (("« ", "«\u00a0"), (" »", "\u00a0»"), (" :", "\u00a0:"), (" ;", "\u00a0;")):
         text = text.replace(plain, glued)
     return text
 
 
-def _info_string(text: str) -> bytes:
-    """Encode text for the document information dictionary (UTF-16BE with its byte-order mark)."""
-    return b"<FEFF" + text.encode("utf-16-be").hex().upper().encode("ascii") + b">"
+def wrap(text: str, font: str, size: float, width: float) -> list[str]:
+    """Split text into lines no wider than width, breaking at plain spaces only (never at a non-breaking one)."""
+    lines: list[str] = []
+    for word in french_spaces(text).split(" "):
+        candidate = f"{lines[-1]} {word}" if lines else word
+        if lines and stringWidth(candidate, FONTS[font], size) <= width:
+            lines[-1] = candidate
+        else:
+            lines.append(word)
+    return lines or [""]
 
 
-@dataclass
-class Page:
-    """One page's drawing operators."""
+class FormPage:
+    """One page drawn from the top down: a cursor y, the verbs the form needs, and the fields' starting values."""
 
-    ops: list[bytes] = field(default_factory=list)
+    def __init__(self, canvas: Canvas) -> None:
+        self.canvas = canvas
+        self.y = A4[1] - MARGIN - 10
+        self.values: dict[str, str] = {}
 
-    def text(self, x: float, y: float, text: str, size: float = 10, font: str = "regular") -> None:
-        """Write one line of text with its baseline at (x, y)."""
-        self.ops.append(b"BT /%s %.1f Tf %.1f %.1f Td %s Tj ET" % (
-            FONTS[font].encode(), size, x, y, _literal(text)))
+    def text(self, x: float, text: str, size: float = 10, font: str = "regular") -> None:
+        """Write one line with its baseline at the cursor."""
+        self.canvas.setFont(FONTS[font], size)
+        self.canvas.drawString(x, self.y, text)
 
-    def paragraph(self, x: float, y: float, text: str, size: float = 10, width: float = A4[0] - 2 * MARGIN,
-                  font: str = "regular", leading: float = 1.35) -> float:
-        """Write wrapped text from (x, y) down; return the y below it."""
-        # Helvetica averages about half an em per character in French prose: wrap a little short of that.
-        columns = max(10, int(width / (size * 0.52)))
-        for line in textwrap.wrap(_french_spaces(text), columns) or [""]:
-            self.text(x, y, line, size, font)
-            y -= size * leading
-        return y
+    def paragraph(self, text: str, size: float = 10, font: str = "regular", leading: float = 1.35) -> None:
+        """Write wrapped text across the page, moving the cursor below it."""
+        for line in wrap(text, font, size, RIGHT - LEFT):
+            self.text(LEFT, line, size, font)
+            self.y -= size * leading
 
-    def line(self, x1: float, y1: float, x2: float, y2: float, width: float = 0.6) -> None:
-        """Draw a straight line."""
-        self.ops.append(b"%.1f w %.1f %.1f m %.1f %.1f l S" % (width, x1, y1, x2, y2))
+    def heading(self, text: str) -> None:
+        """Write a section heading."""
+        self.text(LEFT, text, 12, "bold")
+        self.y -= 20
 
-    def rect(self, x: float, y: float, w: float, h: float, width: float = 0.6) -> None:
-        """Draw a rectangle's outline."""
-        self.ops.append(b"%.1f w %.1f %.1f %.1f %.1f re S" % (width, x, y, w, h))
+    def field(self, field: Field, x: float, width: float, value: str = "", tooltip: str | None = None) -> float:
+        """Add a text field whose first line sits on the cursor's baseline; return its height."""
+        height = 4 + 12 * field.lines
+        size = FIELD_SIZE
+        if field.lines == 1 and value:  # a one-line value too wide for the field is written smaller
+            fits = (width - 6) / max(stringWidth(value, FONTS["regular"], 1), 1)
+            size = max(SMALLEST_FIELD_SIZE, min(FIELD_SIZE, int(fits * 10) / 10))
+        self.canvas.acroForm.textfield(
+            name=field.name, tooltip=tooltip or field.label, value="", x=x, y=self.y + 10 - height, width=width,
+            height=height, fontName=FONTS["regular"], fontSize=size, maxlen=field.max_length,
+            fieldFlags="multiline" if field.lines > 1 else "", borderWidth=0.6, borderColor=black,
+            fillColor=FIELD_FILL, textColor=black)
+        if value:
+            self.values[field.name] = value
+        return height
 
+    def labelled(self, field: Field, value: str = "", hint: str | None = None) -> None:
+        """Print a label in bold on the left and its field on the right, then move below both."""
+        self.text(LEFT, french_spaces(f"{field.label} :"), 10, "bold")
+        height = self.field(field, FIELD_X, RIGHT - FIELD_X, value)
+        self.y -= height - 4
+        if hint:
+            self.y -= 8
+            self.text(FIELD_X, french_spaces(hint), 8)
+            self.y -= 8
+        self.y -= 12
 
-def render(pages: list[Page], title: str) -> bytes:
-    """Assemble pages into a PDF 1.4 file with a correct cross-reference table."""
-    objects: list[bytes] = []
+    def checkbox(self, name: str, label: str) -> None:
+        """Add a check box with its label written on its right."""
+        self.canvas.acroForm.checkbox(name=name, tooltip=label, x=LEFT, y=self.y - 3, size=12, buttonStyle="check",
+                                      fieldFlags="", borderWidth=0.6, borderColor=black, fillColor=FIELD_FILL,
+                                      textColor=black)
+        self.text(LEFT + 18, french_spaces(label), 10)
 
-    def add(body: bytes) -> int:
-        objects.append(body)
-        return len(objects)
-
-    catalog = add(b"")  # filled once the page tree's number is known
-    tree = add(b"")
-    regular = add(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>")
-    bold = add(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica-Bold /Encoding /WinAnsiEncoding >>")
-    kids = []
-    for page in pages:
-        stream = b"\n".join(page.ops)
-        content = add(b"<< /Length %d >>\nstream\n%s\nendstream" % (len(stream), stream))
-        kids.append(add(b"<< /Type /Page /Parent %d 0 R /MediaBox [0 0 %d %d] /Contents %d 0 R "
-                        b"/Resources << /Font << /F1 %d 0 R /F2 %d 0 R >> >> >>"
-                        % (tree, A4[0], A4[1], content, regular, bold)))
-    objects[catalog - 1] = b"<< /Type /Catalog /Pages %d 0 R >>" % tree
-    objects[tree - 1] = b"<< /Type /Pages /Kids [%s] /Count %d >>" % (
-        b" ".join(b"%d 0 R" % k for k in kids), len(kids))
-    info = add(b"<< /Title %s /Producer (Tutti) >>" % _info_string(title))
-
-    out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d /Root %d 0 R /Info %d 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
-        len(objects) + 1, catalog, info, xref)
-    return bytes(out)
+    def finish(self) -> bytes:
+        """Close the page and return the PDF, its fields holding their starting values."""
+        self.canvas.showPage()
+        self.canvas.save()
+        drawn = PdfReader(io.BytesIO(self.canvas.getpdfdata()))
+        writer = PdfWriter(clone_from=drawn)
+        writer.pdf_header = drawn.pdf_header
+        writer.update_page_form_field_values(writer.pages[0], self.values, auto_regenerate=False)
+        out = io.BytesIO()
+        writer.write(out)
+        return out.getvalue()
 
 
 def subscription_form(structure_name: str, sender_name: str | None, region: str, today: date) -> bytes:
-    """Return the SMS option's subscription form, pre-filled with the structure's details, as a PDF."""
-    page = Page()
-    left, right = MARGIN, A4[0] - MARGIN
-    y = A4[1] - MARGIN - 10
-    page.text(left, y, "Tutti", 12, "bold")
-    page.text(right - 120, y, f"Le {today:%d/%m/%Y}", 10)
-    y -= 40
-    page.text(left, y, "Formulaire de souscription à l'option SMS", 18, "bold")
-    y -= 14
-    page.line(left, y, right, y, 1.2)
-    y -= 28
-    page.text(left, y, "La structure", 12, "bold")
-    y -= 20
-    for label, value in (("Nom de la structure", structure_name),
-                         ("Nom d'expéditeur des SMS", sender_name or "à choisir : 3 à 11 lettres ou chiffres"),
-                         ("Pays des numéros de téléphone", region),
-                         ("Date de la demande", f"{today:%d/%m/%Y}")):
-        page.text(left, y, f"{label} :", 10, "bold")
-        y = page.paragraph(left + 190, y, value, 10, width=right - left - 190) - 6
-    y -= 14
-    page.text(left, y, "L'option SMS", 12, "bold")
-    y -= 20
-    for text in (
-        "Par la présente, la structure désignée ci-dessus souscrit à l'option SMS de Tutti : l'envoi de SMS aux "
-        "personnes de sa liste depuis les comptes personnels qui en ont le droit (« Communication - SMS », "
-        "« Lecture écriture »).",
-        "Chaque SMS se termine par la mention « .STOP 36608 », qui permet au destinataire de se désinscrire. "
-        "Un message de 149 caractères standards coûte 1 SMS par destinataire ; les numéros fixes, invalides ou "
-        "désinscrits ne coûtent rien.",
-        "Le crédit SMS se commande par packs de 100, 500, 1 000 ou 5 000 SMS depuis la page « Crédit SMS ». "
-        "Les envois sont conseillés entre 8 h et 20 h, du lundi au samedi, hors jours fériés.",
-    ):
-        y = page.paragraph(left, y, text, 10) - 8
-    y -= 10
-    page.text(left, y, "Signature", 12, "bold")
-    y -= 22
-    page.text(left, y, "Nom et qualité du signataire :", 10)
-    page.line(left + 160, y - 2, right, y - 2)
-    y -= 26
-    page.text(left, y, "Fait à :", 10)
-    page.line(left + 45, y - 2, left + 250, y - 2)
-    page.text(left + 270, y, "le :", 10)
-    page.line(left + 292, y - 2, right, y - 2)
-    y -= 24
-    page.text(left, y, "Signature et cachet de la structure :", 10)
-    page.rect(left, y - 110, 260, 96)
-    y -= 140
-    page.paragraph(left, y, "Renvoyez ce formulaire signé à l'opérateur de la plateforme, ou envoyez-lui une "
-                            "demande de contact depuis la page « Option SMS » de Tutti. L'option est activée dès "
-                            "réception.", 9)
-    return render([page], f"Souscription à l'option SMS · {structure_name}")
+    """Return the SMS option's subscription form as a PDF with fillable fields, pre-filled with what Tutti knows."""
+    canvas = Canvas(io.BytesIO(), pagesize=A4, pageCompression=1, pdfVersion=(1, 4), lang="fr-FR")
+    canvas.setTitle(f"Souscription à l'option SMS · {structure_name}")
+    canvas.setAuthor("Tutti")
+    canvas.setCreator("Tutti")
+    canvas.setSubject("Formulaire de souscription à l'option SMS")
+    page = FormPage(canvas)
+    day = f"{today:%d/%m/%Y}"
+    page.text(LEFT, "Tutti", 12, "bold")
+    page.text(RIGHT - 120, f"Le {day}", 10)
+    page.y -= 40
+    page.text(LEFT, "Formulaire de souscription à l'option SMS", 18, "bold")
+    page.y -= 14
+    canvas.setLineWidth(1.2)
+    canvas.line(LEFT, page.y, RIGHT, page.y)
+    page.y -= 26
+    page.heading("La structure")
+    page.labelled(STRUCTURE, structure_name)
+    for field in (ADDRESS, CONTACT, EMAIL, PHONE):
+        page.labelled(field)
+    page.labelled(SENDER, sender_name or "", "3 à 11 lettres ou chiffres" if sender_name
+                  else "à choisir : 3 à 11 lettres ou chiffres")
+    page.labelled(COUNTRY, region)
+    page.labelled(REQUEST_DATE, day)
+    page.y -= 8
+    page.heading("L'option SMS")
+    for text in OPTION_TEXT:
+        page.paragraph(text)
+        page.y -= 6
+    page.y -= 2
+    page.checkbox(ACCEPT, ACCEPT_LABEL)
+    page.y -= 30
+    page.heading("Signature")
+    page.text(LEFT, french_spaces(f"{SIGNATORY.label} :"), 10)
+    page.field(SIGNATORY, LEFT + 160, RIGHT - LEFT - 160)
+    page.y -= 24
+    page.text(LEFT, french_spaces(f"{PLACE.label} :"), 10)
+    page.field(PLACE, LEFT + 45, 205)
+    page.text(LEFT + 270, french_spaces(f"{SIGNATURE_DATE.label} :"), 10)
+    page.field(SIGNATURE_DATE, LEFT + 292, RIGHT - LEFT - 292, tooltip="Date de la signature")
+    page.y -= 24
+    page.text(LEFT, french_spaces(f"{SIGNATURE.label} :"), 10)
+    page.y -= 16
+    page.y -= page.field(SIGNATURE, LEFT, 260) + 6
+    page.paragraph(RETURN_TEXT, 9)
+    return page.finish()
