@@ -89,3 +89,42 @@ def test_all_results_ticks_every_match_then_unticks(browsing, live_server):
     page.get_by_label("Tous les résultats").uncheck()
     expect(_actions_button(page)).to_contain_text("Actions pour 0 sélectionné")
     expect(page.locator("#results tbody input[type=checkbox]:checked")).to_have_count(0)
+
+
+def _server_count(live, selection: int) -> int:
+    """Count the people the server holds in a page's selection."""
+    return live.scalar("SELECT count(*) FROM selection_people sp JOIN people p ON p.id = sp.person_id "
+                       "WHERE sp.selection_id = :s AND NOT p.archived", s=selection)
+
+
+def test_quick_ticks_count_is_the_servers_every_time(browsing, live_server):
+    """Ten boxes ticked as fast as Playwright can, on two pages, fifty times: the button says what the server holds."""
+    page = browsing.signed_in("secretariat")
+    selection = int(page.locator("#people-window").get_attribute("data-selection"))
+    answered: list[int] = []
+    page.on("response", lambda r: answered.append(r.status) if r.url.endswith("/people/selection") else None)
+    boxes = page.locator("#results tbody input[type=checkbox]")
+    button = _actions_button(page)
+    for attempt in range(50):
+        for number, total in ((1, 10), (2, 20)):
+            if number == 2:
+                page.get_by_role("link", name="Suivante ›").click()
+                expect(page.locator("#results .pager")).to_contain_text("Page 2 sur")
+            asked = len(answered) + 10
+            for i in range(10):
+                boxes.nth(i).click(no_wait_after=True)
+            expect(page.locator("#results tbody input[type=checkbox]:checked")).to_have_count(10)
+            # Once every tick is answered (in whatever order), the button must say what the server holds.
+            for _ in range(500):
+                if len(answered) >= asked:
+                    break
+                page.wait_for_timeout(20)
+            assert answered[-10:] == [200] * 10 and len(answered) == asked, f"attempt {attempt}: {answered[-10:]}"
+            held = _server_count(live_server, selection)
+            assert held == total, f"attempt {attempt}, page {number}: the server holds {held}, not {total}"
+            expect(button).to_contain_text(f"Actions pour {held} sélectionnés")
+        page.get_by_role("link", name="‹ Précédente").click()
+        expect(page.locator("#results .pager")).to_contain_text("Page 1 sur")
+        page.get_by_role("button", name="Tout désélectionner").click()
+        expect(button).to_contain_text("Actions pour 0 sélectionné")
+        assert _server_count(live_server, selection) == 0
