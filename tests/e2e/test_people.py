@@ -128,3 +128,32 @@ def test_quick_ticks_count_is_the_servers_every_time(browsing, live_server):
         page.get_by_role("button", name="Tout désélectionner").click()
         expect(button).to_contain_text("Actions pour 0 sélectionné")
         assert _server_count(live_server, selection) == 0
+
+
+def test_a_late_answer_never_overwrites_a_newer_count(browsing, live_server):
+    """The first tick's answer is held back until the second's has landed: the button keeps the newer count."""
+    page = browsing.signed_in("secretariat")
+    selection = int(page.locator("#people-window").get_attribute("data-selection"))
+    seen, held = [], []
+
+    def hold_first(route):
+        seen.append(route)
+        if len(seen) > 1:
+            route.continue_()
+            return
+        held.append((route, route.fetch()))  # the server has counted it; its answer waits here
+
+    page.route(re.compile(r"/people/selection$"), hold_first)
+    boxes = page.locator("#results tbody input[type=checkbox]")
+    boxes.nth(0).check()
+    while not held:  # the first tick taken, and held, before the second
+        page.wait_for_timeout(20)
+    boxes.nth(1).check()
+    expect(_actions_button(page)).to_contain_text("Actions pour 2 sélectionnés")
+    route, answer = held[0]
+    page.evaluate("window.tuttiLanded = 0;"
+                  "document.body.addEventListener('htmx:afterOnLoad', function () { window.tuttiLanded++; })")
+    route.fulfill(response=answer)  # the older answer (« 1 sélectionné ») arrives last
+    page.wait_for_function("window.tuttiLanded > 0")  # htmx has handled it: it must have left the newer bar alone
+    expect(_actions_button(page)).to_contain_text("Actions pour 2 sélectionnés")
+    assert _server_count(live_server, selection) == 2
