@@ -135,6 +135,27 @@ def test_hold_takes_only_the_version_counted(db, world):
     db.rollback()
 
 
+def test_windows_unused_for_long_are_forgotten_when_another_opens(db, world):
+    from datetime import timedelta
+
+    from tutti.models import SELECTION_ACCOUNT, utcnow
+
+    account = world.accounts["ecrivain"]
+    old = selections.create(db, account, world.structure_id, SELECTION_LIST).id
+    own = selections.account_selection(db, account, world.structure_id).id
+    other_account = selections.create(db, world.accounts["ecrivain2"], world.structure_id, SELECTION_LIST).id
+    selections.tick(db, old, world.structure_id, world.ids("alice"), True)
+    long_ago = utcnow() - selections.KEEP - timedelta(hours=1)
+    db.execute(update(Selection).values(updated_at=long_ago))
+    db.commit()
+    selections.create(db, account, world.structure_id, SELECTION_LIST)
+    db.commit()
+    kept = set(db.scalars(select(Selection.id)))
+    assert old not in kept and {own, other_account} <= kept  # the account's own and another account's stay
+    assert db.scalar(select(SelectionPerson.person_id).where(SelectionPerson.selection_id == old)) is None
+    assert db.get(Selection, own).origin == SELECTION_ACCOUNT
+
+
 def test_ownership_only_the_accounts_own_selection_of_its_structure(db, world):
     sid = selections.create(db, world.accounts["ecrivain"], world.structure_id, SELECTION_LIST).id
     db.commit()
@@ -267,6 +288,31 @@ def test_a_tick_in_another_tab_leaves_the_recap_sendable(client, db, world):
     recap = first.recap()
     second.tick(*world.ids("gaston"))
     assert root_id(body(first.send(recap))) == "progress"
+
+
+def test_two_panels_pressing_envoyer_at_once_each_reach_their_own_people(app, db, world):
+    embed_links.set_frame_origins(db, world.structure_id, "https://portail.exemple.fr", None)
+    key = api_keys.create_key(db, world.structure_id, "Portail", None).secret
+    panels = [_panel(app.test_client(), key, people) for people in (["ext-alice", "ext-bruno"], ["ext-gaston"])]
+    clients = [app.test_client(), app.test_client()]
+    recaps = [body(c.post("/sms/recap", data={"message": MESSAGE}, headers=h))
+              for c, h in zip(clients, panels, strict=True)]
+    barrier = threading.Barrier(2)
+    answers: dict[int, object] = {}
+
+    def press(i: int) -> None:
+        barrier.wait()
+        answers[i] = clients[i].post("/sms/send", headers=panels[i], data={
+            "message": field_value(recaps[i], "message"), "token": recap_token(recaps[i])})
+
+    threads = [threading.Thread(target=press, args=(i,)) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    campaigns = [campaign_of(answers[0]), campaign_of(answers[1])]
+    run_worker(app)
+    assert outbox_by_campaign(db) == {campaigns[0]: [ALICE], campaigns[1]: [GASTON]}
 
 
 # --- ownership -----------------------------------------------------------------------------------------------
