@@ -417,3 +417,13 @@ def test_receivers_page_is_paged(app, client, db, world):
     assert "Choriste000 Lambda" in first and "Choriste000 Lambda" not in second
     assert f"Choriste{routes.RECEIVERS_PAGE_SIZE + 4:03d} Lambda" in second
     assert "Page 2 sur 2" in second
+
+
+def test_the_sms_page_leads_back_to_the_list_on_its_selection(client, db, world):
+    login(client, "ecrivain")
+    tab = Tab(client)
+    tab.tick(*world.ids("alice"))
+    page = body(client.get(f"/sms/compose?sel={tab.selection}"))  # the SMS page opened without htmx
+    back = html.unescape(re.search(r'<a href="([^"]+)">‹ Retour à la liste des personnes', page).group(1))
+    assert back == f"/people?sel={tab.selection}"
+    assert Tab(client, back[len("/people"):]).selection == tab.selection

@@ -22,9 +22,14 @@ def sms_link(endpoint: str, **values) -> str | None:
     return url_for(endpoint, **values)
 
 
-def sms_people_url() -> str | None:
-    """Return the URL of the page where people are picked (Tutti's person list, or the host's page)."""
+def sms_people_url(selection_id: int | None = None) -> str | None:
+    """Return the URL of the page where people are picked (Tutti's person list, or the host's page).
+
+    Tutti's own list is opened back on the selection the SMS page worked on, its ticks as they were.
+    """
     endpoint = current_app.extensions["tutti"].get("people_endpoint") or DEFAULT_PEOPLE_ENDPOINT
+    if endpoint == DEFAULT_PEOPLE_ENDPOINT and selection_id:
+        return sms_link(endpoint, sel=selection_id)
     return sms_link(endpoint)
 
 
