@@ -148,3 +148,43 @@ def test_init_db_upgrades_a_database_from_before_migrations(tmp_path, redis_url)
         result = app.test_cli_runner().invoke(args=["init-db"])
         assert result.exit_code == 0, result.output
         assert schema_differences() == []
+
+
+def _selections_kept_through_0006(app) -> None:
+    """An account's selection from before 0006 becomes its own selection, with the same people, and back."""
+    from blueprints.extensions import db
+
+    config = alembic_config(app)
+    command.upgrade(config, "0005")
+    with db.engine.begin() as connection:
+        connection.execute(text(
+            "INSERT INTO structures (id, name, sms_option, phone_region, credit_balance, low_credit_threshold, "
+            "window_policy, created_at) VALUES (1, 'École', true, 'FR', 0, 20, 'warn', CURRENT_TIMESTAMP)"))
+        for account_id, structure in ((1, 1), (2, 1), (3, None)):
+            connection.execute(text(
+                "INSERT INTO accounts (id, structure_id, kind, login, password_hash, active, session_version, "
+                "created_at) VALUES (:a, :s, 'personal', :l, 'x', true, 0, CURRENT_TIMESTAMP)"),
+                {"a": account_id, "s": structure, "l": f"compte{account_id}"})
+        connection.execute(text("INSERT INTO selections (account_id, person_id) VALUES (1, 10), (1, 11), (3, 12)"))
+    command.upgrade(config, "head")
+    with db.engine.connect() as connection:
+        made = connection.execute(text("SELECT id, account_id, structure_id, origin, version FROM selections")).all()
+        assert [tuple(row[1:]) for row in made] == [(1, 1, "account", 0)]
+        people = connection.execute(text("SELECT selection_id, person_id FROM selection_people "
+                                         "ORDER BY person_id")).all()
+        assert [tuple(row) for row in people] == [(made[0][0], 10), (made[0][0], 11)]
+    command.downgrade(config, "0005")
+    with db.engine.connect() as connection:
+        old = connection.execute(text("SELECT account_id, person_id FROM selections ORDER BY person_id")).all()
+        assert [tuple(row) for row in old] == [(1, 10), (1, 11)]
+    command.downgrade(config, "base")
+
+
+def test_migration_0006_keeps_each_accounts_selection_sqlite(tmp_path, redis_url):
+    with migrations_app(f"sqlite:///{tmp_path / 'old.db'}", redis_url) as app:
+        _selections_kept_through_0006(app)
+
+
+def test_migration_0006_keeps_each_accounts_selection_postgresql(fresh_postgresql, redis_url):
+    with migrations_app(fresh_postgresql, redis_url) as app:
+        _selections_kept_through_0006(app)
