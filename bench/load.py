@@ -69,8 +69,8 @@ def prepare(settings: Settings, url: str) -> int:
     """Create the schema and the school in an empty database; return the structure's id."""
     from bench.load_data import is_empty, load
     from tutti.db import engine_options
+    from tutti.models import create_all, metadata
     from tutti.passwords import hash_password
-    from tutti.schema import create_all, metadata
 
     engine = create_engine(url, **engine_options(url))
     try:

@@ -23,7 +23,7 @@ FINISHED = ("done", "cancelled")
 
 def settle(url: str, structure_id: int, timeout: float) -> dict:
     """Wait for every campaign to finish; return campaigns by status and messages by state."""
-    from tutti.sms_models import Campaign, Message
+    from tutti.models import Campaign, Message
 
     engine = create_engine(url)
     deadline = time.monotonic() + timeout

@@ -125,8 +125,7 @@ def main() -> None:
         url = args.database_url or f"sqlite:///{os.path.join(tmp, 'bench.db')}"
         app = _make_app(url, os.path.join(tmp, "instance"))
         from blueprints.extensions import db
-        from tutti.models import Person, SelectionPerson
-        from tutti.schema import create_all, metadata
+        from tutti.models import Person, SelectionPerson, create_all, metadata
 
         with app.app_context():
             if args.reset:

@@ -61,9 +61,8 @@ def seed(db_url: str, n: int) -> tuple[int, list[str]]:
     from sqlalchemy.orm import Session
 
     from tutti import campaigns, credit, recipients, selections
-    from tutti.models import ACCOUNT_PERSONAL, LEVEL_WRITE, MODULE_SMS, Account, Person, Structure
+    from tutti.models import ACCOUNT_PERSONAL, LEVEL_WRITE, MODULE_SMS, Account, Person, Structure, create_all
     from tutti.phones import KIND_MOBILE
-    from tutti.schema import create_all
 
     engine = create_engine(db_url)
     create_all(engine)
@@ -118,7 +117,7 @@ def campaign_timing(db_url: str, campaign_id: int) -> dict:
     from sqlalchemy import create_engine, func, select
     from sqlalchemy.orm import Session
 
-    from tutti.sms_models import Campaign, Message
+    from tutti.models import Campaign, Message
 
     engine = create_engine(db_url)
     with Session(engine) as db:

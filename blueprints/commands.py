@@ -2,26 +2,15 @@
 
 from __future__ import annotations
 
-import importlib
-from pathlib import Path
-
 import click
 from flask import Flask, current_app
-from sqlalchemy import MetaData, inspect
+from sqlalchemy import inspect
 
 from blueprints.extensions import db
+from tutti.models import metadata
 
 # The revision that describes the schema Tutti created before it had migrations.
 FIRST_REVISION = "0001"
-
-
-def model_metadata() -> MetaData:
-    """Return the metadata of every Tutti table: tutti.schema's, and any tutti/*models*.py it does not import yet."""
-    from tutti import schema
-
-    for path in sorted(Path(schema.__file__).parent.glob("*models*.py")):
-        importlib.import_module(f"tutti.{path.stem}")
-    return schema.metadata
 
 
 def prepare_schema() -> str:
@@ -30,7 +19,6 @@ def prepare_schema() -> str:
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
 
-    metadata = model_metadata()
     config = current_app.extensions["migrate"].migrate.get_config()
     tables = set(inspect(db.engine).get_table_names())
     if "alembic_version" in tables or not tables & set(metadata.tables):

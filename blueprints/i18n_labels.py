@@ -19,14 +19,14 @@ from blueprints.i18n import DEFAULT_LANGUAGE, N_, NP_, current_language
 LABELS = [
     # tutti/recipients.py REASON_LABELS
     N_("pas de mobile"), N_("numéro invalide"), N_("numéro fixe"), N_("même numéro que"), N_("désinscrit (STOP)"),
-    # tutti/sms_models.py MESSAGE_LABELS and CAMPAIGN_LABELS
+    # tutti/models/sms.py MESSAGE_LABELS and CAMPAIGN_LABELS
     N_("en attente"), N_("envoyé"), N_("reçu"), N_("non reçu"), N_("expiré"), N_("rejeté"), N_("échec"),
     N_("inconnu"), N_("annulé"), N_("programmé"), N_("en cours"), N_("terminé"),
     # tutti/credit.py KIND_LABELS
     N_("Crédit initial"), N_("Réapprovisionnement"), N_("Réservation"), N_("Débit"), N_("Libération"),
     # tutti/models.py MODULES and LEVELS
     N_("Communication - SMS"), N_("Personnes"), N_("Aucun"), N_("Lecture"), N_("Lecture écriture"),
-    # tutti/admin_models.py ORDER_LABELS
+    # tutti/models/structures.py ORDER_LABELS
     N_("validée"), N_("refusée"),
     # tutti/window.py POLICIES
     N_("Prévenir, et laisser envoyer tout de suite"), N_("Prévenir, et proposer de programmer l'envoi"),

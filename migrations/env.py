@@ -18,9 +18,9 @@ logger = logging.getLogger("alembic.env")
 
 def target_metadata():
     """Return the metadata of every Tutti table."""
-    from blueprints.commands import model_metadata
+    from tutti.models import metadata
 
-    return model_metadata()
+    return metadata
 
 
 def run_migrations_offline() -> None:

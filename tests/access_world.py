@@ -17,9 +17,7 @@ from sqlalchemy.orm import Session
 from tests import admin_world
 from tests.admin_world import PASSWORD
 from tutti import admin, campaigns, credit, recipients, selections
-from tutti.models import Account, Person, SelectionPerson, Structure, Tag
-from tutti.schema import metadata
-from tutti.sms_models import Message, OptOut, OutboxEntry
+from tutti.models import Account, Message, OptOut, OutboxEntry, Person, SelectionPerson, Structure, Tag, metadata
 
 # Every kind of visitor, in the order the matrix lists its expectations.
 ROLES = ("anonymous", "admin", "none", "read", "write", "other_admin", "other_write", "operator")

@@ -47,7 +47,7 @@ def pg_schema_url():
         yield None
         return
     from tutti.db import normalise_url
-    from tutti.schema import metadata
+    from tutti.models import metadata
 
     url = normalise_url(TEST_DATABASE_URL)
     engine = create_engine(url)
@@ -64,7 +64,7 @@ def database_url(tmp_path, pg_schema_url) -> str:
     """Return the URL of an empty database for this test."""
     if pg_schema_url is None:
         return f"sqlite:///{tmp_path / 'tutti.db'}"
-    from tutti.schema import metadata
+    from tutti.models import metadata
 
     engine = create_engine(pg_schema_url)
     # DELETE, children first, is many times faster than TRUNCATE on small tables; ids restart at 1
@@ -107,7 +107,7 @@ def app(app_config):
     """Create an app on a fresh database and an empty queue."""
     from app import create_app
     from blueprints.extensions import db, limiter
-    from tutti.schema import create_all
+    from tutti.models import create_all
 
     app = create_app(app_config)
     with app.app_context():

@@ -21,7 +21,7 @@ import redis
 from sqlalchemy import func, select
 
 from tutti import credit
-from tutti.sms_models import ACCEPTED_STATES, CAMPAIGN_DONE, MSG_UNKNOWN, Campaign, CreditMovement, Message
+from tutti.models import ACCEPTED_STATES, CAMPAIGN_DONE, MSG_UNKNOWN, Campaign, CreditMovement, Message
 
 ROOT = Path(__file__).resolve().parent.parent
 

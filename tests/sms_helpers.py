@@ -25,13 +25,18 @@ from tutti.models import (
     LEVEL_WRITE,
     MODULE_SMS,
     Account,
+    Campaign,
+    CreditMovement,
+    Message,
+    OptOut,
+    OutboxEntry,
     Person,
     Structure,
+    message_people,
 )
 from tutti.passwords import hash_password
 from tutti.people import fold
 from tutti.phones import parse_mobile
-from tutti.sms_models import Campaign, CreditMovement, Message, OptOut, OutboxEntry, message_people
 
 PASSWORD = "mot-de-passe-test"
 _HASH: list[str] = []  # computed once, at first use, with the suite's cheap argon2 parameters
@@ -385,7 +390,7 @@ class SharedApp:
 
         from app import create_app
         from blueprints.extensions import db
-        from tutti.schema import create_all
+        from tutti.models import create_all
 
         url = pg_url or f"sqlite:///{tmp_dir / 'tutti.db'}"
         app = create_app(sms_config(make_test_config(url, redis_url)))
@@ -396,8 +401,8 @@ class SharedApp:
     def fresh(self):
         """Empty every table and give the app a new queue; yield the app, then clean up."""
         from blueprints.extensions import db
+        from tutti.models import metadata
         from tutti.queue import make_queue
-        from tutti.schema import metadata
 
         # DELETE, not TRUNCATE: on a few rows PostgreSQL deletes in milliseconds and truncates in half a second.
         with self.engine.begin() as connection:

@@ -18,8 +18,7 @@ from tests.admin_world import (  # noqa: F401  (the fixtures are used by name)
     world_fixture,
 )
 from tutti import admin
-from tutti.admin_models import AuditLog, PasswordResetLink
-from tutti.models import MODULE_SMS, Account, utcnow
+from tutti.models import MODULE_SMS, Account, AuditLog, PasswordResetLink, utcnow
 
 
 def _account(db, login: str) -> Account:
@@ -294,7 +293,7 @@ def test_delete_account_removes_it_and_ends_its_session(client, app, db, world):
 
 
 def test_delete_account_author_of_sends_refused(db, world):
-    from tutti.sms_models import Campaign
+    from tutti.models import Campaign
 
     account = _account(db, "compte-write")
     db.add(Campaign(structure_id=world.school, author_id=account.id, token="t" * 32, text="x", suffix="", sender="S",

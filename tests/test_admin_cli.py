@@ -14,9 +14,7 @@ from tests.admin_world import (  # noqa: F401  (the fixtures are used by name)
     world_fixture,
 )
 from tutti import credit
-from tutti.admin_models import AuditLog, CreditOrder
-from tutti.models import MODULE_SMS, Account, Person, Structure
-from tutti.sms_models import OutboxEntry
+from tutti.models import MODULE_SMS, Account, AuditLog, CreditOrder, OutboxEntry, Person, Structure
 
 PASSWORD = "chorale-2026!"
 

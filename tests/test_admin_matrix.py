@@ -13,7 +13,7 @@ from tests.admin_world import (  # noqa: F401  (the fixtures are used by name)
     login_as,
     world_fixture,
 )
-from tutti.admin_models import AuditLog, CreditOrder
+from tutti.models import AuditLog, CreditOrder
 
 # Expected answers, in the order of ROLES: anonymous, admin, none, read, write, other_admin, operator.
 # "login": a redirect to the login page; "go": a redirect elsewhere (the POST worked); a number: that status.

@@ -18,8 +18,7 @@ from tests.admin_world import (  # noqa: F401  (the fixtures are used by name)
     world_fixture,
 )
 from tutti import admin, credit, sms_admin
-from tutti.admin_models import AuditLog, ContactRequest, CreditOrder
-from tutti.models import Person, Structure
+from tutti.models import AuditLog, ContactRequest, CreditOrder, Person, Structure
 
 SETTINGS = {"sender_name": "EMSAUBIN", "phone_region": "FR", "window_policy": "warn", "low_credit_threshold": "30"}
 BAD_SENDER_NAMES = {

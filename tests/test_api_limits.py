@@ -8,7 +8,7 @@ import pytest
 from conftest import make_test_config
 
 from tutti import admin, api_keys
-from tutti.api_models import ApiKey
+from tutti.models import ApiKey
 
 ATTACKER, ANOTHER_ATTACKER, PORTAL = "203.0.113.7", "203.0.113.8", "198.51.100.20"
 

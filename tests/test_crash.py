@@ -25,9 +25,22 @@ from sqlalchemy import func, select
 from tutti import credit, recipients, selections
 from tutti.campaigns import create
 from tutti.encoding import count
-from tutti.models import ACCOUNT_PERSONAL, LEVEL_WRITE, MODULE_SMS, Account, Person, SelectionPerson, Structure
+from tutti.models import (
+    ACCOUNT_PERSONAL,
+    CAMPAIGN_DONE,
+    LEVEL_WRITE,
+    MODULE_SMS,
+    MSG_SENDING,
+    MSG_SENT,
+    MSG_UNKNOWN,
+    Account,
+    Campaign,
+    Message,
+    Person,
+    SelectionPerson,
+    Structure,
+)
 from tutti.smpp.simulator import Simulator
-from tutti.sms_models import CAMPAIGN_DONE, MSG_SENDING, MSG_SENT, MSG_UNKNOWN, Campaign, Message
 
 ROOT = Path(__file__).resolve().parent.parent
 RECIPIENTS = int(os.environ.get("TUTTI_CRASH_RECIPIENTS", "300"))

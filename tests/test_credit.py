@@ -9,8 +9,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from tutti import credit
-from tutti.models import ACCOUNT_ADMIN, Account, Structure
-from tutti.sms_models import Campaign, CreditMovement
+from tutti.models import ACCOUNT_ADMIN, Account, Campaign, CreditMovement, Structure
 
 
 def _structure(db, name: str = "Chorale des Tilleuls", sms: int = 100) -> Structure:

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select, update
 
 from tutti import credit
-from tutti.sms_models import CreditMovement
+from tutti.models import CreditMovement
 
 NOW = datetime(2026, 12, 7, 10, 0, tzinfo=UTC)
 

@@ -34,8 +34,7 @@ from test_smpp_flow import (
 
 from tutti import credit
 from tutti.deliveries import UnknownReceipt, apply_receipt
-from tutti.phones import display
-from tutti.sms_models import (
+from tutti.models import (
     MSG_DELIVERED,
     MSG_EXPIRED,
     MSG_REJECTED,
@@ -44,6 +43,7 @@ from tutti.sms_models import (
     Message,
     MessagePart,
 )
+from tutti.phones import display
 from tutti.transports.base import OutgoingSms
 from tutti.transports.smpp import SmppTransport
 

@@ -24,9 +24,20 @@ from sqlalchemy import func, select, update
 
 from tutti import admin, api_keys, embed_links
 from tutti.admin import AdminError
-from tutti.api_models import ApiKey, EmbedLink
-from tutti.models import LEVEL_NONE, LEVEL_READ, MODULE_SMS, Account, Person, Selection, SelectionPerson, utcnow
-from tutti.sms_models import Campaign, OutboxEntry
+from tutti.models import (
+    LEVEL_NONE,
+    LEVEL_READ,
+    MODULE_SMS,
+    Account,
+    ApiKey,
+    Campaign,
+    EmbedLink,
+    OutboxEntry,
+    Person,
+    Selection,
+    SelectionPerson,
+    utcnow,
+)
 
 app, db, shared = shared_app_fixtures()
 PORTAL = "https://portail.exemple.fr"

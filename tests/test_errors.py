@@ -15,7 +15,7 @@ def app(app_config):
     """The test app, with two routes that fail the way a database error does, inside a view."""
     from app import create_app
     from blueprints.extensions import db, limiter
-    from tutti.schema import create_all
+    from tutti.models import create_all
 
     app = create_app(app_config)
 

@@ -23,7 +23,7 @@ from sms_helpers import HX, body, build_world, login, recap, recap_token, root_i
 from test_smpp_flow import add_people, new_simulator, newest_campaign, received_by, smpp_url
 
 from tutti import credit
-from tutti.sms_models import CAMPAIGN_DONE, CAMPAIGN_QUEUED, CAMPAIGN_SENDING
+from tutti.models import CAMPAIGN_DONE, CAMPAIGN_QUEUED, CAMPAIGN_SENDING
 
 TEXT = "Répétition générale samedi à 14h, salle Molière."
 

@@ -17,8 +17,7 @@ from sqlalchemy import func, select
 
 from blueprints.sms.panel import init_sms_panel, select_recipients
 from tutti import credit, runtime, selections
-from tutti.models import Account, Person, Structure
-from tutti.sms_models import Campaign, CreditMovement, OutboxEntry
+from tutti.models import Account, Campaign, CreditMovement, OutboxEntry, Person, Structure
 
 PREFIX = "/communication/sms"
 PASSWORD = "portail-demo"

@@ -318,9 +318,7 @@ def test_catalogue_holds_every_text_of_the_templates_and_views(tmp_path):
 
 def test_domain_labels_are_in_the_catalogue():
     from tutti import admin, credit, recipients, sms_admin, window
-    from tutti.admin_models import ORDER_LABELS
-    from tutti.models import LEVELS, MODULES
-    from tutti.sms_models import CAMPAIGN_LABELS, MESSAGE_LABELS
+    from tutti.models import CAMPAIGN_LABELS, LEVELS, MESSAGE_LABELS, MODULES, ORDER_LABELS
 
     labels = [*recipients.REASON_LABELS.values(), *MESSAGE_LABELS.values(), *CAMPAIGN_LABELS.values(),
               *credit.KIND_LABELS.values(), *LEVELS.values(), *MODULES.values(), *ORDER_LABELS.values(),

@@ -19,7 +19,7 @@ def report(tmp_path_factory, pg_schema_url, redis_url):
     if pg_schema_url:
         from sqlalchemy import create_engine
 
-        from tutti.schema import metadata
+        from tutti.models import metadata
 
         engine = create_engine(pg_schema_url)
         with engine.begin() as connection:  # the tables other modules left behind

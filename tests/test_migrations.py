@@ -44,11 +44,11 @@ def alembic_config(app: Flask):
 
 def schema_differences() -> list:
     """Return what Alembic finds between the database and every model (empty when they match)."""
-    from blueprints.commands import model_metadata
     from blueprints.extensions import db
+    from tutti.models import metadata
 
     with db.engine.connect() as connection:
-        return compare_metadata(MigrationContext.configure(connection), model_metadata())
+        return compare_metadata(MigrationContext.configure(connection), metadata)
 
 
 def tables() -> set[str]:

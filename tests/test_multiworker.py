@@ -29,18 +29,24 @@ from sqlalchemy import func, select
 from blueprints.sms.queueing import job_id
 from tutti import credit, recipients, selections
 from tutti.campaigns import create
-from tutti.models import ACCOUNT_PERSONAL, LEVEL_WRITE, MODULE_SMS, Account, Person, SelectionPerson, Structure
-from tutti.smpp.simulator import Simulator
-from tutti.sms_models import (
+from tutti.models import (
+    ACCOUNT_PERSONAL,
     CAMPAIGN_DONE,
+    LEVEL_WRITE,
+    MODULE_SMS,
     MSG_DELIVERED,
     MSG_QUEUED,
     MSG_SENT,
     MSG_UNKNOWN,
+    Account,
     Campaign,
     CreditMovement,
     Message,
+    Person,
+    SelectionPerson,
+    Structure,
 )
+from tutti.smpp.simulator import Simulator
 
 ROOT = Path(__file__).resolve().parent.parent
 RECIPIENTS = int(os.environ.get("TUTTI_MULTIWORKER_RECIPIENTS", "300"))

@@ -13,8 +13,7 @@ from tests.admin_world import (  # noqa: F401  (the fixtures are used by name)
     world_fixture,
 )
 from tutti import credit
-from tutti.admin_models import AuditLog, ContactRequest, CreditOrder
-from tutti.models import Structure
+from tutti.models import AuditLog, ContactRequest, CreditOrder, Structure
 
 
 def _text(response) -> str:

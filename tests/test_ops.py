@@ -123,7 +123,7 @@ def test_queues_page_says_when_redis_is_down(tmp_path, own_redis):
     from app import create_app
     from blueprints.extensions import db
     from tutti.demo import seed_demo
-    from tutti.schema import create_all
+    from tutti.models import create_all
 
     server, url = own_redis
     app = create_app(make_test_config(f"sqlite:///{tmp_path / 'tutti.db'}", url))

@@ -9,8 +9,17 @@ import pytest
 from sqlalchemy import select
 
 from tutti import admin
-from tutti.admin_models import AuditLog
-from tutti.models import LEVEL_NONE, LEVEL_READ, LEVEL_WRITE, MODULE_PEOPLE, MODULE_SMS, Account, Person, Structure
+from tutti.models import (
+    LEVEL_NONE,
+    LEVEL_READ,
+    LEVEL_WRITE,
+    MODULE_PEOPLE,
+    MODULE_SMS,
+    Account,
+    AuditLog,
+    Person,
+    Structure,
+)
 
 SCHOOL = "École de musique de Saint-Aubin"
 

@@ -11,7 +11,7 @@ from sms_helpers import body, build_world, hx_get, login, make_campaign, root_id
 from sqlalchemy import func, select, update
 
 from tutti import credit
-from tutti.sms_models import Campaign, CreditMovement, Message
+from tutti.models import Campaign, CreditMovement, Message
 
 app, db, shared = shared_app_fixtures()
 NOW = datetime(2026, 12, 7, 10, 0, tzinfo=UTC)

@@ -12,9 +12,18 @@ from sqlalchemy.pool import NullPool
 
 from tutti import campaigns, credit, recipients, selections
 from tutti.db import engine_options
-from tutti.models import ACCOUNT_PERSONAL, LEVEL_WRITE, MODULE_SMS, Account, Person, SelectionPerson, Structure
+from tutti.models import (
+    ACCOUNT_PERSONAL,
+    LEVEL_WRITE,
+    MODULE_SMS,
+    Account,
+    Campaign,
+    Message,
+    Person,
+    SelectionPerson,
+    Structure,
+)
 from tutti.people import fold
-from tutti.sms_models import Campaign, Message
 
 SENDERS = 50
 CREDIT = 30  # enough for 30 sends of one SMS: 20 of the 50 must be refused

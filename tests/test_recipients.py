@@ -8,10 +8,8 @@ from sqlalchemy import create_engine, update
 from sqlalchemy.orm import Session
 
 from tutti import encoding, selections
-from tutti.models import Person, SelectionPerson
+from tutti.models import OptOut, Person, SelectionPerson, metadata
 from tutti.recipients import Exclusion, exclusions, message_cost, numbers_digest, quote, resolve
-from tutti.schema import metadata
-from tutti.sms_models import OptOut
 
 NAMES = {key: f"{first} {last}" for key, first, last, _ in PEOPLE}
 

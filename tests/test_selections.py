@@ -30,9 +30,8 @@ from sms_helpers import (
 from sqlalchemy import select, update
 
 from tutti import api_keys, embed_links, selections
-from tutti.models import SELECTION_LIST, Person, Selection, SelectionPerson
+from tutti.models import SELECTION_LIST, Campaign, OutboxEntry, Person, Selection, SelectionPerson
 from tutti.people import PersonFilter
-from tutti.sms_models import Campaign, OutboxEntry
 
 app, db, shared = shared_app_fixtures()
 MESSAGE = "Répétition générale samedi à 14h"
@@ -78,7 +77,7 @@ class Tab:
 
 def outbox_by_campaign(db) -> dict[int, list[str]]:
     """Return the phones the outbox received, per campaign (what each send really reached)."""
-    from tutti.sms_models import Message
+    from tutti.models import Message
 
     db.commit()
     rows = db.execute(select(Message.campaign_id, OutboxEntry.phone)

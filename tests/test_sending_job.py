@@ -32,8 +32,7 @@ from sqlalchemy import func, select, update
 
 from blueprints.sms.queueing import enqueue_campaign, job_id
 from tutti import credit, deliveries, runtime, sending
-from tutti.models import utcnow
-from tutti.sms_models import Campaign, CreditMovement, Message, OutboxEntry
+from tutti.models import Campaign, CreditMovement, Message, OutboxEntry, utcnow
 from tutti.transports.base import OutgoingSms, SendResult
 
 MESSAGE = "Concert annulé ce soir, désolés !"

@@ -35,10 +35,7 @@ from sms_helpers import (
 from sqlalchemy import func, select
 
 from tutti import credit, encoding
-from tutti.models import utcnow
-from tutti.phones import display
-from tutti.smpp.simulator import Simulator
-from tutti.sms_models import (
+from tutti.models import (
     ACCEPTED_STATES,
     CAMPAIGN_DONE,
     CAMPAIGN_SENDING,
@@ -50,7 +47,10 @@ from tutti.sms_models import (
     Campaign,
     CreditMovement,
     Message,
+    utcnow,
 )
+from tutti.phones import display
+from tutti.smpp.simulator import Simulator
 
 GSM_TEXT = "Répétition à 18h30, salle Molière."
 UCS2_TEXT = "Bonjour ça va ou bien Répét ce soir"

@@ -28,7 +28,7 @@ from sms_helpers import (
 )
 from sqlalchemy import update
 
-from tutti.sms_models import OptOut
+from tutti.models import OptOut
 
 NAMES = {key: f"{first} {last}" for key, first, last, _ in PEOPLE}
 EMPTY = "Saisissez votre message : un SMS ne peut pas être vide."

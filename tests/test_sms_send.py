@@ -36,8 +36,17 @@ from sqlalchemy import select, update
 from blueprints.sms import tokens
 from blueprints.sms.queueing import job_id
 from tutti import credit
-from tutti.models import Account, Person, SelectionPerson, Structure
-from tutti.sms_models import Campaign, CreditMovement, Message, OutboxEntry, message_people
+from tutti.models import (
+    Account,
+    Campaign,
+    CreditMovement,
+    Message,
+    OutboxEntry,
+    Person,
+    SelectionPerson,
+    Structure,
+    message_people,
+)
 
 STALE = "Ce récapitulatif a expiré. Validez à nouveau votre message pour l'envoyer."
 CHANGED = ("La sélection a changé depuis le récapitulatif : rien n'a été envoyé ni débité. Vérifiez les destinataires "

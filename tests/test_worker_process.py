@@ -31,8 +31,8 @@ from test_smpp_flow import (
 )
 
 from tutti import credit
+from tutti.models import CAMPAIGN_DONE, MSG_DELIVERED, OptOut
 from tutti.phones import display
-from tutti.sms_models import CAMPAIGN_DONE, MSG_DELIVERED, OptOut
 
 ROOT = Path(__file__).resolve().parent.parent
 

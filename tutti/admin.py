@@ -16,7 +16,6 @@ from sqlalchemy import exists, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from tutti.admin_models import AuditLog, PasswordResetLink
 from tutti.models import (
     ACCOUNT_ADMIN,
     ACCOUNT_OPERATOR,
@@ -25,6 +24,10 @@ from tutti.models import (
     MODULE_SMS,
     MODULES,
     Account,
+    AuditLog,
+    Campaign,
+    OptOut,
+    PasswordResetLink,
     Person,
     Structure,
     utcnow,
@@ -33,7 +36,6 @@ from tutti.params import to_int
 from tutti.passwords import hash_password, policy_errors
 from tutti.people import fold
 from tutti.phones import parse_mobile
-from tutti.sms_models import Campaign, OptOut
 
 LOGIN_RULE = re.compile(r"[a-z0-9._-]{3,40}")
 LOGIN_POLICY = ("L'identifiant compte de 3 à 40 caractères : lettres minuscules sans accent, chiffres, "

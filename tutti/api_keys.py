@@ -16,8 +16,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from tutti.admin import AdminError, NotFound, audit
-from tutti.api_models import ApiKey
-from tutti.models import Account, utcnow
+from tutti.models import Account, ApiKey, utcnow
 
 KEY_START = "tutti_"
 MAX_NAME = 80

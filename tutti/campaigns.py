@@ -11,10 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from tutti import credit, encoding, recipients, selections
-from tutti.models import Person, Structure, utcnow
-from tutti.phones import KIND_MOBILE
-from tutti.recipients import Quote, message_cost
-from tutti.sms_models import (
+from tutti.models import (
     ACCEPTED_STATES,
     CAMPAIGN_CANCELLED,
     CAMPAIGN_QUEUED,
@@ -23,8 +20,13 @@ from tutti.sms_models import (
     MSG_QUEUED,
     Campaign,
     Message,
+    Person,
+    Structure,
     message_people,
+    utcnow,
 )
+from tutti.phones import KIND_MOBILE
+from tutti.recipients import Quote, message_cost
 
 # Anything longer is refused before counting, so that a pasted novel costs no CPU.
 MAX_INPUT_CHARS = 2000

@@ -10,8 +10,7 @@ from __future__ import annotations
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from tutti.models import Structure
-from tutti.sms_models import CreditMovement
+from tutti.models import CreditMovement, Structure
 
 INITIAL, TOPUP, RESERVATION, CAPTURE, RELEASE = "initial", "topup", "reservation", "capture", "release"
 KIND_LABELS = {

@@ -10,10 +10,7 @@ from sqlalchemy.orm import Session
 
 from tutti import credit
 from tutti.logs import mask_phones
-from tutti.models import utcnow
-from tutti.recipients import message_cost
-from tutti.smpp.receipts import is_stop
-from tutti.sms_models import (
+from tutti.models import (
     MSG_DELIVERED,
     MSG_EXPIRED,
     MSG_REJECTED,
@@ -24,7 +21,10 @@ from tutti.sms_models import (
     Message,
     MessagePart,
     OptOut,
+    utcnow,
 )
+from tutti.recipients import message_cost
+from tutti.smpp.receipts import is_stop
 
 log = logging.getLogger(__name__)
 # How long an unknown message keeps its credit reserved, waiting for a receipt to vouch for it.

@@ -16,8 +16,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from tutti.admin import AdminError, audit
-from tutti.api_models import ApiKey, EmbedLink, FrameOrigin
-from tutti.models import LEVEL_WRITE, MODULE_SMS, Account, utcnow
+from tutti.models import LEVEL_WRITE, MODULE_SMS, Account, ApiKey, EmbedLink, FrameOrigin, utcnow
 
 LINK_TTL = timedelta(minutes=5)
 MAX_PEOPLE = 5000

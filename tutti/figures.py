@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tutti import credit
-from tutti.sms_models import CreditMovement
+from tutti.models import CreditMovement
 
 PARIS = ZoneInfo("Europe/Paris")
 MARK_TOPUP, MARK_SEND = "topup", "send"
@@ -117,7 +117,7 @@ def balance_timeline(db: Session, structure_id: int, now: datetime, days: int = 
 
 # --- where a campaign's messages stand --------------------------------------------------------------
 
-# The groups of the stacked bar, in the order a send moves through them; message states (sms_models) per group.
+# The groups of the stacked bar, in the order a send moves through them; message states (tutti.models.sms) per group.
 STATE_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("delivered", ("delivered",)),
     ("sent", ("sent",)),

@@ -91,7 +91,7 @@ def campaign_outcome(db, campaign_id: int) -> dict[str, Any]:
     """Return the fields that tell how a campaign stands: structure, status and messages per state (no text)."""
     from sqlalchemy import func, select
 
-    from tutti.sms_models import Campaign, Message
+    from tutti.models import Campaign, Message
 
     campaign = db.get(Campaign, campaign_id)
     if campaign is None:

@@ -26,9 +26,7 @@ from sqlalchemy.orm import Session
 
 from tutti import credit, runtime
 from tutti.campaigns import charged
-from tutti.models import utcnow
-from tutti.recipients import message_cost
-from tutti.sms_models import (
+from tutti.models import (
     CAMPAIGN_DONE,
     CAMPAIGN_QUEUED,
     CAMPAIGN_SCHEDULED,
@@ -43,7 +41,9 @@ from tutti.sms_models import (
     Message,
     MessagePart,
     OptOut,
+    utcnow,
 )
+from tutti.recipients import message_cost
 from tutti.transports import Transport, from_url
 from tutti.transports.base import NOT_SENT, OutgoingSms, SendResult, never_left
 

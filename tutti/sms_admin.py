@@ -14,8 +14,17 @@ from sqlalchemy.orm import Session
 
 from tutti import credit, window
 from tutti.admin import AdminError, NotFound, audit
-from tutti.admin_models import ORDER_APPROVED, ORDER_PENDING, ORDER_REJECTED, ContactRequest, CreditOrder
-from tutti.models import Account, Person, Structure, utcnow
+from tutti.models import (
+    ORDER_APPROVED,
+    ORDER_PENDING,
+    ORDER_REJECTED,
+    Account,
+    ContactRequest,
+    CreditOrder,
+    Person,
+    Structure,
+    utcnow,
+)
 from tutti.phones import parse_mobile
 
 # SMS.md: what operators accept as an originator. The web form also checks blueprints.sms.gates.sender_name_ok.

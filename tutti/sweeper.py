@@ -11,8 +11,7 @@ from datetime import timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from tutti.models import utcnow
-from tutti.sms_models import CAMPAIGN_QUEUED, CAMPAIGN_SCHEDULED, CAMPAIGN_SENDING, Campaign
+from tutti.models import CAMPAIGN_QUEUED, CAMPAIGN_SCHEDULED, CAMPAIGN_SENDING, Campaign, utcnow
 
 log = logging.getLogger(__name__)
 # A campaign younger than this may still be on its way into the queue.

@@ -11,9 +11,8 @@ from blueprints.api import bp
 from blueprints.api.auth import ApiError, structure_id
 from blueprints.extensions import session
 from tutti import campaigns, credit
-from tutti.models import Account, Person, Structure
+from tutti.models import Account, Campaign, Message, Person, Structure, message_people
 from tutti.params import page_number, to_int
-from tutti.sms_models import Campaign, Message, message_people
 
 CAMPAIGNS_PAGE = 50
 MESSAGES_PAGE = 500

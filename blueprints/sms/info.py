@@ -10,7 +10,7 @@ from blueprints.sms import bp
 from blueprints.sms.gates import can_read
 from blueprints.sms.pictures import balance_picture
 from tutti import credit
-from tutti.sms_models import CreditMovement
+from tutti.models import CreditMovement
 
 LEDGER_ROWS = 200
 

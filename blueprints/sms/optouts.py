@@ -13,9 +13,8 @@ from blueprints.extensions import current_account, session
 from blueprints.i18n import lazy_gettext as _l
 from blueprints.sms import bp
 from blueprints.sms.gates import can_read, write_gate
-from tutti.models import Person, utcnow
+from tutti.models import OptOut, Person, utcnow
 from tutti.phones import display
-from tutti.sms_models import OptOut
 
 
 class ConsentForm(FlaskForm):

@@ -14,7 +14,7 @@ from blueprints.i18n import N_, current_language
 from blueprints.sms import bp
 from blueprints.sms.clock import now
 from tutti import campaigns, charts, figures
-from tutti.sms_models import CAMPAIGN_QUEUED, CAMPAIGN_SENDING, Campaign
+from tutti.models import CAMPAIGN_QUEUED, CAMPAIGN_SENDING, Campaign
 
 # The groups of the campaign's bar in the app's words for message states (WORDING.md), and their fills: dark
 # enough for white counts written inside them.

@@ -16,10 +16,10 @@ from tutti.models import (
     Account,
     Person,
     Structure,
+    create_all,
 )
 from tutti.people import fold
 from tutti.phones import parse_mobile
-from tutti.schema import create_all
 
 PASSWORD = "portail-demo"
 PEOPLE = [("Alice", "Martin", "06 12 34 56 01"), ("Bruno", "Martin", "06 12 34 56 01"),

@@ -148,7 +148,7 @@ class LiveServer:
 
 def _fresh_database(tmp_path_factory, pg_schema_url: str | None) -> str:
     """Return the URL of an empty database with Tutti's schema: a new SQLite file, or the truncated PostgreSQL one."""
-    from tutti.schema import create_all, metadata
+    from tutti.models import create_all, metadata
 
     if pg_schema_url is None:
         url = f"sqlite:///{tmp_path_factory.mktemp('e2e-db') / 'tutti.db'}"

@@ -8,7 +8,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import sessionmaker
 
 from tutti import encoding
-from tutti.sms_models import OutboxEntry
+from tutti.models import OutboxEntry
 from tutti.transports.base import OutgoingSms, SendResult
 
 

@@ -1,45 +1,42 @@
-"""Tables of structure administration: audit log, password-reset links, contact requests, credit orders."""
+"""A structure (a school, a band, an association) and what it asks of the platform: contact requests, credit orders."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from tutti.models import Base, Structure, utcnow
+from tutti.models.base import Base, utcnow
 
 
-class AuditLog(Base):
-    """Who changed what, and when: one row per change to accounts, rights, settings, option or orders."""
+class Structure(Base):
+    """A school, a band or an association: everything else belongs to one."""
 
-    __tablename__ = "audit_log"
-    __table_args__ = (Index("ix_audit_structure_time", "structure_id", "id"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    structure_id: Mapped[int | None] = mapped_column(ForeignKey("structures.id", ondelete="CASCADE"))
-    # No foreign key: the log outlives the accounts it names, so the login is kept as it was.
-    actor_account_id: Mapped[int | None] = mapped_column(Integer)
-    actor_login: Mapped[str] = mapped_column(String(80), default="")
-    action: Mapped[str] = mapped_column(String(40))
-    target: Mapped[str] = mapped_column(String(200), default="")
-    details: Mapped[str] = mapped_column(Text, default="")
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-
-
-class PasswordResetLink(Base):
-    """A one-time link to set a password; only the SHA-256 of its token is stored."""
-
-    __tablename__ = "password_reset_links"
+    __tablename__ = "structures"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), index=True)
-    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    created_by: Mapped[int | None] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    sms_option: Mapped[bool] = mapped_column(Boolean, default=False)
+    sender_name: Mapped[str | None] = mapped_column(String(11))
+    phone_region: Mapped[str] = mapped_column(String(2), default="FR")
+    # Cached balance of the ledger, kept in the same transaction as each ledger row; the guarded
+    # UPDATE on it is what makes reservations atomic.
+    credit_balance: Mapped[int] = mapped_column(Integer, default=0)
+    low_credit_threshold: Mapped[int] = mapped_column(Integer, default=50)
+    window_policy: Mapped[str] = mapped_column(String(10), default="warn")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    # Set when the link is used, or when a newer link replaces it.
-    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (CheckConstraint("credit_balance >= 0", name="ck_structures_credit_not_negative"),)
 
 
 class ContactRequest(Base):
