@@ -201,9 +201,9 @@ def run(smsc: bool) -> int:
             raise RuntimeError("La préparation de la base de données a échoué.")
         if state.stopping:
             raise SystemExit(0)
-        if smsc and importlib.util.find_spec("tutti.smpp.simulator"):
+        if smsc and importlib.util.find_spec("smsc_sim.simulator"):
             env["TUTTI_SMS_TRANSPORT"] = f"smpp://tutti:tutti@127.0.0.1:{SMSC_PORT}"
-            argv = [python, "-m", "tutti.smpp.simulator", "--port", str(SMSC_PORT),
+            argv = [python, "-m", "smsc_sim.simulator", "--port", str(SMSC_PORT),
                     "--system-id", "tutti", "--password", "tutti"]
             state.children.append(spawn("simulateur SMPP", argv, env))
             wait_until(lambda: port_answers(SMSC_PORT), state.children[-1], "Le simulateur SMPP")

@@ -7,7 +7,7 @@ Every measurement uses fresh, demo-free data in a temporary SQLite database (one
 distinct mobiles +336…, a personal account that selected them all), a campaign recorded by
 `tutti.campaigns.create` from a `tutti.recipients.Quote` and enqueued as Envoyer enqueues it, `python worker.py
 --burst` as a subprocess (DATABASE_URL, REDIS_URL, TUTTI_QUEUE_NAME, TUTTI_SMS_TRANSPORT in its environment), and
-the SMSC simulator in its own process (`python -m tutti.smpp.simulator`). Receipts are pushed far into the future
+the SMSC simulator in its own process (`python -m smsc_sim.simulator`). Receipts are pushed far into the future
 (--receipt-delay) so that neither the job nor the bare loop spends time refusing them.
 
 (a) capped: simulator --cap 100 segments/s, transport throughput=100 → segments per second of the job
@@ -141,10 +141,10 @@ def campaign_timing(db_url: str, campaign_id: int) -> dict:
 
 
 class SimulatorProcess:
-    """`python -m tutti.smpp.simulator` in its own process; its stats are read from its last line."""
+    """`python -m smsc_sim.simulator` in its own process; its stats are read from its last line."""
 
     def __init__(self, cap: float | None = None) -> None:
-        command = [sys.executable, "-m", "tutti.smpp.simulator", "--port", "0", "--system-id", "tutti",
+        command = [sys.executable, "-m", "smsc_sim.simulator", "--port", "0", "--system-id", "tutti",
                    "--password", "tutti", "--receipt-delay", "86400"]
         if cap:
             command += ["--cap", str(cap)]

@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from smsc_sim.simulator import Simulator
 from tutti import credit, recipients, selections
 from tutti.campaigns import create
 from tutti.encoding import count
@@ -40,7 +41,6 @@ from tutti.models import (
     SelectionPerson,
     Structure,
 )
-from tutti.smpp.simulator import Simulator
 
 ROOT = Path(__file__).resolve().parent.parent
 RECIPIENTS = int(os.environ.get("TUTTI_CRASH_RECIPIENTS", "300"))

@@ -27,6 +27,7 @@ from rq.job import Job
 from sqlalchemy import func, select
 
 from blueprints.sms.queueing import job_id
+from smsc_sim.simulator import Simulator
 from tutti import credit, recipients, selections
 from tutti.campaigns import create
 from tutti.models import (
@@ -46,7 +47,6 @@ from tutti.models import (
     SelectionPerson,
     Structure,
 )
-from tutti.smpp.simulator import Simulator
 
 ROOT = Path(__file__).resolve().parent.parent
 RECIPIENTS = int(os.environ.get("TUTTI_MULTIWORKER_RECIPIENTS", "300"))

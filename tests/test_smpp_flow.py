@@ -34,6 +34,7 @@ from sms_helpers import (
 )
 from sqlalchemy import func, select
 
+from smsc_sim.simulator import Simulator
 from tutti import credit, encoding
 from tutti.models import (
     ACCEPTED_STATES,
@@ -50,7 +51,6 @@ from tutti.models import (
     utcnow,
 )
 from tutti.phones import display
-from tutti.smpp.simulator import Simulator
 
 GSM_TEXT = "Répétition à 18h30, salle Molière."
 UCS2_TEXT = "Bonjour ça va ou bien Répét ce soir"

@@ -9,9 +9,9 @@ from datetime import datetime
 
 import pytest
 
+from smsc_sim.simulator import Simulator
 from tutti.smpp.receipts import format_receipt, is_stop, parse_receipt
 from tutti.smpp.receiver import Receiver
-from tutti.smpp.simulator import Simulator
 from tutti.transports.base import OutgoingSms
 from tutti.transports.smpp import SmppTransport, part_ids
 

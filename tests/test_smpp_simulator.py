@@ -15,9 +15,9 @@ import smpplib.exceptions
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
+from smsc_sim.simulator import Simulator
 from tutti import encoding
 from tutti.smpp import pdu_text, wire
-from tutti.smpp.simulator import Simulator
 
 
 @pytest.fixture
@@ -268,7 +268,7 @@ def test_handles_a_wide_window_uncapped(client, sim):
 
 def test_runs_as_a_standalone_process():
     proc = subprocess.Popen(
-        [sys.executable, "-m", "tutti.smpp.simulator", "--port", "0", "--cap", "100"],
+        [sys.executable, "-m", "smsc_sim.simulator", "--port", "0", "--cap", "100"],
         stdout=subprocess.PIPE, text=True,
     )  # fmt: skip
     try:

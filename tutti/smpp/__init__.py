@@ -1,4 +1,4 @@
-"""SMPP 3.4 for Tutti: wire helpers, a simulator, a receiver, receipts; the transport is in tutti.transports.smpp."""
+"""SMPP 3.4 for Tutti, the client side: wire, PDU text, receipts, a receiver; the transport is tutti.transports.smpp."""
 
 from __future__ import annotations
 

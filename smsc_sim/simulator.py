@@ -15,10 +15,10 @@ import time
 import smpp34
 from smpplib.command import Command
 
+from smsc_sim.deliveries import Conn, DeliveryQueue, mo_for, receipt_for
+from smsc_sim.handset import Submit, reassemble
 from tutti.smpp import wire
 from tutti.smpp.bucket import TokenBucket
-from tutti.smpp.deliveries import Conn, DeliveryQueue, mo_for, receipt_for
-from tutti.smpp.handset import Submit, reassemble
 
 log = logging.getLogger(__name__)
 
@@ -302,7 +302,7 @@ class Simulator:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Run the simulator until interrupted: python -m tutti.smpp.simulator --port 2775 --cap 100."""
+    """Run the simulator until interrupted: python -m smsc_sim.simulator --port 2775 --cap 100."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=2775)

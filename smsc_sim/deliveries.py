@@ -13,8 +13,8 @@ from datetime import datetime
 
 import smpp34
 
+from smsc_sim.handset import Submit
 from tutti.smpp import pdu_text, wire
-from tutti.smpp.handset import Submit
 from tutti.smpp.receipts import MESSAGE_STATES, format_receipt
 
 RETRY = 0.2  # seconds before a refused or lost deliver_sm is first offered again; doubles up to 5 s
