@@ -60,9 +60,10 @@ def seed(db_url: str, n: int) -> tuple[int, list[str]]:
     from sqlalchemy import create_engine, insert, select
     from sqlalchemy.orm import Session
 
-    from tutti import campaigns, credit, recipients, selections
+    from tutti import campaigns, credit, recipients
+    from tutti.directory import selections
+    from tutti.directory.phones import KIND_MOBILE
     from tutti.models import ACCOUNT_PERSONAL, LEVEL_WRITE, MODULE_SMS, Account, Person, Structure, create_all
-    from tutti.phones import KIND_MOBILE
 
     engine = create_engine(db_url)
     create_all(engine)

@@ -12,7 +12,7 @@ from flask import abort, request
 from werkzeug.exceptions import NotFound
 
 from blueprints.extensions import current_account, session
-from tutti import selections
+from tutti.directory import selections
 from tutti.models import Selection
 from tutti.params import to_int
 

@@ -16,7 +16,8 @@ from sqlalchemy.orm import Session
 
 from tests import admin_world
 from tests.admin_world import PASSWORD
-from tutti import admin, campaigns, credit, recipients, selections
+from tutti import admin, campaigns, credit, recipients
+from tutti.directory import selections
 from tutti.models import Account, Message, OptOut, OutboxEntry, Person, SelectionPerson, Structure, Tag, metadata
 
 # Every kind of visitor, in the order the matrix lists its expectations.

@@ -16,7 +16,10 @@ from datetime import UTC, datetime
 import rq
 from sqlalchemy import func, select
 
-from tutti import credit, selections
+from tutti import credit
+from tutti.directory import selections
+from tutti.directory.people import fold
+from tutti.directory.phones import parse_mobile
 from tutti.models import (
     ACCOUNT_ADMIN,
     ACCOUNT_PERSONAL,
@@ -35,8 +38,6 @@ from tutti.models import (
     message_people,
 )
 from tutti.passwords import hash_password
-from tutti.people import fold
-from tutti.phones import parse_mobile
 
 PASSWORD = "mot-de-passe-test"
 _HASH: list[str] = []  # computed once, at first use, with the suite's cheap argon2 parameters

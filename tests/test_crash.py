@@ -23,8 +23,9 @@ import pytest
 from sqlalchemy import func, select
 
 from smsc_sim.simulator import Simulator
-from tutti import credit, recipients, selections
+from tutti import credit, recipients
 from tutti.campaigns import create
+from tutti.directory import selections
 from tutti.encoding import count
 from tutti.models import (
     ACCOUNT_PERSONAL,

@@ -34,6 +34,7 @@ from test_smpp_flow import (
 
 from tutti import credit
 from tutti.deliveries import UnknownReceipt, apply_receipt
+from tutti.directory.phones import display
 from tutti.models import (
     MSG_DELIVERED,
     MSG_EXPIRED,
@@ -43,7 +44,6 @@ from tutti.models import (
     Message,
     MessagePart,
 )
-from tutti.phones import display
 from tutti.transports.base import OutgoingSms
 from tutti.transports.smpp import SmppTransport
 

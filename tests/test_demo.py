@@ -6,6 +6,8 @@ from sqlalchemy import func, select
 
 from tutti import credit
 from tutti.demo import DEMO_PASSWORD, seed_demo
+from tutti.directory.people import fold
+from tutti.directory.phones import KIND_INVALID, KIND_LANDLINE, KIND_NONE
 from tutti.models import (
     ACCOUNT_ADMIN,
     ACCOUNT_OPERATOR,
@@ -20,8 +22,6 @@ from tutti.models import (
     Tag,
 )
 from tutti.passwords import check_password
-from tutti.people import fold
-from tutti.phones import KIND_INVALID, KIND_LANDLINE, KIND_NONE
 
 SCHOOL = "École de musique de Saint-Aubin"
 BAND = "Harmonie de Valmont"

@@ -211,7 +211,7 @@ def test_embed_link_single_use_is_recorded_in_sql(client, db, link):
 
 
 def test_embed_link_preselects_exactly_its_people_in_a_selection_of_its_own(client, db, world, key):
-    from tutti import selections
+    from tutti.directory import selections
 
     own = selections.of_account(db, world.accounts["ecrivain"])
     selections.tick(db, own, world.structure_id, [world.people["gaston"]], True)

@@ -28,8 +28,9 @@ from sqlalchemy import func, select
 
 from blueprints.sms.queueing import job_id
 from smsc_sim.simulator import Simulator
-from tutti import credit, recipients, selections
+from tutti import credit, recipients
 from tutti.campaigns import create
+from tutti.directory import selections
 from tutti.models import (
     ACCOUNT_PERSONAL,
     CAMPAIGN_DONE,

@@ -34,8 +34,8 @@ from test_smpp_flow import (
 )
 
 from tutti import credit
+from tutti.directory.phones import display
 from tutti.models import OptOut
-from tutti.phones import display
 
 CONSENT = "Gaston a redemandé les SMS par écrit à la répétition du 12 mars."
 

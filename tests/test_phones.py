@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tutti.phones import KIND_INVALID, KIND_LANDLINE, KIND_MOBILE, KIND_NONE, display, parse_mobile
+from tutti.directory.phones import KIND_INVALID, KIND_LANDLINE, KIND_MOBILE, KIND_NONE, display, parse_mobile
 
 
 @pytest.mark.parametrize(

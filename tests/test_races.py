@@ -10,8 +10,10 @@ from sqlalchemy import create_engine, func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool
 
-from tutti import campaigns, credit, recipients, selections
+from tutti import campaigns, credit, recipients
 from tutti.db import engine_options
+from tutti.directory import selections
+from tutti.directory.people import fold
 from tutti.models import (
     ACCOUNT_PERSONAL,
     LEVEL_WRITE,
@@ -23,7 +25,6 @@ from tutti.models import (
     SelectionPerson,
     Structure,
 )
-from tutti.people import fold
 
 SENDERS = 50
 CREDIT = 30  # enough for 30 sends of one SMS: 20 of the 50 must be refused

@@ -7,7 +7,8 @@ from sms_helpers import DELIVERABLE, OPTED_OUT, PEOPLE, REASONS, add_person, bui
 from sqlalchemy import create_engine, update
 from sqlalchemy.orm import Session
 
-from tutti import encoding, selections
+from tutti import encoding
+from tutti.directory import selections
 from tutti.models import OptOut, Person, SelectionPerson, metadata
 from tutti.recipients import Exclusion, exclusions, message_cost, numbers_digest, quote, resolve
 
@@ -207,8 +208,8 @@ def _reference(db, structure_id: int, selection_id: int) -> tuple[int, dict[str,
 def test_resolve_agrees_with_one_by_one_rules(db, seed):
     import random
 
+    from tutti.directory.people import fold
     from tutti.models import Account, Structure
-    from tutti.people import fold
 
     rng = random.Random(seed)
     structure = Structure(name=f"Aléa {seed}", sms_option=True, sender_name="ALEA")

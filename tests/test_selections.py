@@ -29,9 +29,10 @@ from sms_helpers import (
 )
 from sqlalchemy import select, update
 
-from tutti import api_keys, embed_links, selections
+from tutti import api_keys, embed_links
+from tutti.directory import selections
+from tutti.directory.people import PersonFilter
 from tutti.models import SELECTION_LIST, Campaign, OutboxEntry, Person, Selection, SelectionPerson
-from tutti.people import PersonFilter
 
 app, db, shared = shared_app_fixtures()
 MESSAGE = "Répétition générale samedi à 14h"

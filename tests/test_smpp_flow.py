@@ -36,6 +36,7 @@ from sqlalchemy import func, select
 
 from smsc_sim.simulator import Simulator
 from tutti import credit, encoding
+from tutti.directory.phones import display
 from tutti.models import (
     ACCEPTED_STATES,
     CAMPAIGN_DONE,
@@ -50,7 +51,6 @@ from tutti.models import (
     Message,
     utcnow,
 )
-from tutti.phones import display
 
 GSM_TEXT = "Répétition à 18h30, salle Molière."
 UCS2_TEXT = "Bonjour ça va ou bien Répét ce soir"

@@ -302,7 +302,7 @@ def test_send_selection_grown_shows_new_recap(client, db, world):
 
 
 def test_send_selection_swapped_shows_new_recap(client, db, world):
-    from tutti import selections
+    from tutti.directory import selections
 
     login(client, "ecrivain")
     select_people(db, world, world.ids("gaston"))
@@ -351,13 +351,13 @@ def test_send_person_lost_mobile_since_recap(writer, db, world, shown):
 
 def own_selection(db, world, login: str = "ecrivain") -> int:
     """Return the account's own selection, the one a client naming none works on."""
-    from tutti import selections
+    from tutti.directory import selections
 
     return selections.of_account(db, world.accounts[login])
 
 
 def test_selection_of_another_structure_ignored_by_person_list(writer, db, world):
-    from tutti import selections
+    from tutti.directory import selections
 
     own = selections.of_account(db, world.accounts["ecrivain"])
     selections.clear(db, own)

@@ -31,8 +31,8 @@ from test_smpp_flow import (
 )
 
 from tutti import credit
+from tutti.directory.phones import display
 from tutti.models import CAMPAIGN_DONE, MSG_DELIVERED, OptOut
-from tutti.phones import display
 
 ROOT = Path(__file__).resolve().parent.parent
 

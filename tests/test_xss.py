@@ -18,8 +18,8 @@ from sqlalchemy import select
 
 from tests.access_world import AccessWorld, build_access_world, header_problems, inline_scripts, login_as
 from tutti import admin
+from tutti.directory.people import fold
 from tutti.models import LEVEL_READ, MODULE_PEOPLE, Account, Campaign, OptOut, Person, Structure, Tag
-from tutti.people import fold
 
 HX = {"HX-Request": "true"}
 

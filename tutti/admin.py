@@ -16,6 +16,8 @@ from sqlalchemy import exists, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from tutti.directory.people import fold
+from tutti.directory.phones import parse_mobile
 from tutti.models import (
     ACCOUNT_ADMIN,
     ACCOUNT_OPERATOR,
@@ -34,8 +36,6 @@ from tutti.models import (
 )
 from tutti.params import to_int
 from tutti.passwords import hash_password, policy_errors
-from tutti.people import fold
-from tutti.phones import parse_mobile
 
 LOGIN_RULE = re.compile(r"[a-z0-9._-]{3,40}")
 LOGIN_POLICY = ("L'identifiant compte de 3 à 40 caractères : lettres minuscules sans accent, chiffres, "

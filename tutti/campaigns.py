@@ -10,7 +10,9 @@ from sqlalchemy import and_, func, insert, literal, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from tutti import credit, encoding, recipients, selections
+from tutti import credit, encoding, recipients
+from tutti.directory import selections
+from tutti.directory.phones import KIND_MOBILE
 from tutti.models import (
     ACCEPTED_STATES,
     CAMPAIGN_CANCELLED,
@@ -25,7 +27,6 @@ from tutti.models import (
     message_people,
     utcnow,
 )
-from tutti.phones import KIND_MOBILE
 from tutti.recipients import Quote, message_cost
 
 # Anything longer is refused before counting, so that a pasted novel costs no CPU.

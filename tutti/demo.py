@@ -8,6 +8,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tutti import credit
+from tutti.directory.people import fold
+from tutti.directory.phones import parse_mobile
 from tutti.models import (
     ACCOUNT_ADMIN,
     ACCOUNT_OPERATOR,
@@ -23,8 +25,6 @@ from tutti.models import (
     Tag,
 )
 from tutti.passwords import hash_password
-from tutti.people import fold
-from tutti.phones import parse_mobile
 
 DEMO_PASSWORD = "tutti-demo"
 

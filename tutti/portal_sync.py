@@ -1,7 +1,7 @@
 """People and tags pushed by a host portal, found by the portal's own ids (`external_id`), scoped to one structure.
 
 Each batch is checked whole before anything is written: one bad item refuses the batch, with a French message
-per item, and nothing is half-written. Numbers are read exactly as the app reads them (`tutti.phones`).
+per item, and nothing is half-written. Numbers are read exactly as the app reads them (`tutti.directory.phones`).
 """
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
+from tutti.directory.people import fold
+from tutti.directory.phones import MAX_RAW_LENGTH, parse_mobile
 from tutti.models import Person, Structure, Tag
-from tutti.people import fold
-from tutti.phones import MAX_RAW_LENGTH, parse_mobile
 
 MAX_BATCH = 1000
 MAX_EXTERNAL_ID = 100

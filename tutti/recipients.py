@@ -18,8 +18,8 @@ from sqlalchemy.sql import Select
 from sqlalchemy.sql.elements import ColumnElement
 
 from tutti import encoding
+from tutti.directory.phones import KIND_LANDLINE, KIND_MOBILE, KIND_NONE
 from tutti.models import OptOut, Person, SelectionPerson
-from tutti.phones import KIND_LANDLINE, KIND_MOBILE, KIND_NONE
 
 REASON_NO_MOBILE, REASON_INVALID, REASON_LANDLINE, REASON_DUPLICATE, REASON_OPTED_OUT = (
     "no_mobile", "invalid", "landline", "duplicate", "opted_out")

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from tutti import credit, window
 from tutti.admin import AdminError, NotFound, audit
+from tutti.directory.phones import parse_mobile
 from tutti.models import (
     ORDER_APPROVED,
     ORDER_PENDING,
@@ -25,7 +26,6 @@ from tutti.models import (
     Structure,
     utcnow,
 )
-from tutti.phones import parse_mobile
 
 # SMS.md: what operators accept as an originator. The web form also checks blueprints.sms.gates.sender_name_ok.
 SENDER_NAME_RULE = re.compile(r"(?=.*[A-Za-z])[A-Za-z0-9]{3,11}")

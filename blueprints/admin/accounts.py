@@ -15,9 +15,9 @@ from blueprints.extensions import limiter, session
 from blueprints.i18n import N_
 from blueprints.i18n_labels import localise
 from tutti import admin
+from tutti.directory.phones import display
 from tutti.models import LEVELS, MODULES, Account, Person
 from tutti.passwords import MIN_LENGTH
-from tutti.phones import display
 
 ACTION_LABELS.update({"people.export": N_("Export des données de personnes")})
 

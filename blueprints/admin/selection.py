@@ -12,7 +12,8 @@ from blueprints.admin.access import structure_admin
 from blueprints.admin.accounts import reset_url
 from blueprints.admin.forms import ActionForm, CreateAccountForm, DeleteAccountForm
 from blueprints.extensions import session
-from tutti import admin, selections
+from tutti import admin
+from tutti.directory import selections
 from tutti.models import ACCOUNT_PERSONAL, Person
 
 MAX_ROWS = 200

@@ -16,10 +16,11 @@ from blueprints.errors import render_error
 from blueprints.extensions import session
 from blueprints.people import bp
 from blueprints.people.actions import actions_for, may_export
-from tutti import admin, people, selections
+from tutti import admin
+from tutti.directory import people, selections
+from tutti.directory.phones import display
 from tutti.models import SELECTION_LIST, Selection
 from tutti.params import page_number, to_int
-from tutti.phones import display
 
 _PHONE_LIKE = re.compile(r"\+?[0-9 ().-]+")
 

@@ -17,9 +17,9 @@ from blueprints.sms.pictures import monthly_picture, states_fragment, states_pic
 from blueprints.sms.queueing import unschedule
 from blueprints.ui import NavItem, register_nav
 from tutti import campaigns, credit
+from tutti.directory.phones import display
 from tutti.models import Campaign, Message, OutboxEntry, Person, message_people
 from tutti.params import page_number
-from tutti.phones import display
 
 PAGE_SIZE = 50
 

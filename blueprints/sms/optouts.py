@@ -13,8 +13,8 @@ from blueprints.extensions import current_account, session
 from blueprints.i18n import lazy_gettext as _l
 from blueprints.sms import bp
 from blueprints.sms.gates import can_read, write_gate
+from tutti.directory.phones import display
 from tutti.models import OptOut, Person, utcnow
-from tutti.phones import display
 
 
 class ConsentForm(FlaskForm):

@@ -17,7 +17,7 @@ from markupsafe import Markup, escape
 from wtforms import ValidationError
 
 from blueprints.extensions import account_required, babel, current_account, session
-from tutti import selections
+from tutti.directory import selections
 from tutti.models import SELECTION_PORTAL, Account
 from tutti.params import to_int
 
@@ -75,7 +75,7 @@ def select_recipients(account: Account, person_ids: Iterable[int]) -> int:
     """Make a new selection of these people for the account (ids of other structures are ignored); return its id.
 
     The selection is this call's own: the SMS pages opened with it (`?sel=<id>`) send to these people, whatever
-    other selections the account makes meanwhile. `tutti.selections.count(db, id)` says how many it holds.
+    other selections the account makes meanwhile. `tutti.directory.selections.count(db, id)` says how many it holds.
     """
     if account.structure_id is None:
         raise ValueError("an account of a structure is needed to select people")

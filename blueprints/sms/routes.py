@@ -15,7 +15,8 @@ from blueprints.sms.forms import ComposeForm, SendForm, body_undecodable
 from blueprints.sms.gates import can_send
 from blueprints.sms.history import progress_fragment
 from blueprints.sms.queueing import enqueue_campaign
-from tutti import campaigns, credit, encoding, recipients, selections, window
+from tutti import campaigns, credit, encoding, recipients, window
+from tutti.directory import selections
 from tutti.models import Selection
 from tutti.params import page_number, to_int
 from tutti.transports import kind_of

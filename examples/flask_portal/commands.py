@@ -7,6 +7,8 @@ from flask import Flask
 
 from examples.flask_portal.models import User, db
 from tutti import credit
+from tutti.directory.people import fold
+from tutti.directory.phones import parse_mobile
 from tutti.models import (
     ACCOUNT_ADMIN,
     ACCOUNT_PERSONAL,
@@ -18,8 +20,6 @@ from tutti.models import (
     Structure,
     create_all,
 )
-from tutti.people import fold
-from tutti.phones import parse_mobile
 
 PASSWORD = "portail-demo"
 PEOPLE = [("Alice", "Martin", "06 12 34 56 01"), ("Bruno", "Martin", "06 12 34 56 01"),

@@ -60,7 +60,7 @@ class Person(Base):
     sexe: Mapped[str] = mapped_column(String(1), default="")  # "F", "M" or "" when not said
     mobile_raw: Mapped[str] = mapped_column(String(40), default="")
     mobile_e164: Mapped[str | None] = mapped_column(String(20), index=True)
-    # One of tutti.phones' kinds: none, invalid, landline, mobile.
+    # One of tutti.directory.phones' kinds: none, invalid, landline, mobile.
     mobile_kind: Mapped[str] = mapped_column(String(10), default="none")
     archived: Mapped[bool] = mapped_column(Boolean, default=False)
     # The host portal's own id for this person, when the portal pushes its people through the API.

@@ -18,6 +18,7 @@ from sqlalchemy import Integer, and_, delete, exists, func, insert, literal, sel
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.sql import Select
 
+from tutti.directory.people import PersonFilter, matching_ids
 from tutti.models import (
     SELECTION_ACCOUNT,
     SELECTION_ORIGINS,
@@ -27,7 +28,6 @@ from tutti.models import (
     SelectionPerson,
     utcnow,
 )
-from tutti.people import PersonFilter, matching_ids
 
 # A window's selection unused for this long is forgotten when its account opens another window (a recap's
 # token lives 30 minutes; a tab left open for days finds its selection gone and says so).

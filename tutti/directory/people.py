@@ -1,4 +1,4 @@
-"""The person list: filters, sorting and paging, all scoped to one structure (selections: tutti.selections)."""
+"""The person list: filters, sorting and paging, scoped to one structure (selections: directory.selections)."""
 
 from __future__ import annotations
 
