@@ -68,9 +68,9 @@ def _logins(settings: Settings) -> tuple[list[str], list[str]]:
 def prepare(settings: Settings, url: str) -> int:
     """Create the schema and the school in an empty database; return the structure's id."""
     from bench.load_data import is_empty, load
+    from tutti.accounts.passwords import hash_password
     from tutti.db import engine_options
     from tutti.models import create_all, metadata
-    from tutti.passwords import hash_password
 
     engine = create_engine(url, **engine_options(url))
     try:

@@ -45,10 +45,10 @@ def _make_app(database_url: str, instance: str):
 
 def _load(db, count: int, seed: int = 20_000) -> int:
     """Bulk-insert one structure with `count` people and a personal account; return the structure id."""
+    from tutti.accounts.passwords import hash_password
     from tutti.demo import FIRST_F, FIRST_M, LAST, TAGS
     from tutti.directory.people import fold
     from tutti.models import ACCOUNT_PERSONAL, LEVEL_WRITE, MODULE_SMS, Account, Person, Structure, Tag, person_tags
-    from tutti.passwords import hash_password
 
     rng = random.Random(seed)
     structure = Structure(name="Conservatoire du banc d'essai", sms_option=True, sender_name="BENCH", credit_balance=0)

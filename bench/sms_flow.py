@@ -70,9 +70,9 @@ def _make_app(database_url: str, redis_url: str | None, instance: str):
 def _load(db, count: int, seed: int = 36_608) -> tuple[int, int]:
     """Bulk-insert a structure with `count` people, most with a distinct mobile; return (structure, account)."""
     from tutti import credit
+    from tutti.accounts.passwords import hash_password
     from tutti.directory.people import fold
     from tutti.models import ACCOUNT_PERSONAL, LEVEL_WRITE, MODULE_SMS, Account, OptOut, Person, Structure
-    from tutti.passwords import hash_password
 
     rng = random.Random(seed)
     structure = Structure(name="Conservatoire du banc d'essai", sms_option=True, sender_name="BENCH")

@@ -43,7 +43,7 @@ REFUSALS = [
     N_("Le mot de passe ne peut pas commencer ni finir par un espace."),
     N_("Le mot de passe ne doit pas contenir l'identifiant."),
     N_("Le mot de passe est trop simple : variez les caractères."),
-    # tutti/admin.py
+    # tutti/accounts/, tutti/structures/structures.py, tutti/directory/people.py
     N_("L'identifiant compte de 3 à 40 caractères : lettres minuscules sans accent, chiffres, point (.), tiret (-) "
        "ou tiret bas (_)."),
     N_("Ce compte est l'auteur d'envois SMS ou de modifications que l'historique doit garder : il ne peut pas être "

@@ -16,7 +16,8 @@ from sqlalchemy.orm import Session
 
 from tests import admin_world
 from tests.admin_world import PASSWORD
-from tutti import admin, campaigns, credit, recipients
+from tutti import campaigns, credit, recipients
+from tutti.accounts import accounts
 from tutti.directory import selections
 from tutti.models import Account, Message, OptOut, OutboxEntry, Person, SelectionPerson, Structure, Tag, metadata
 
@@ -62,7 +63,7 @@ def build_access_world(db: Session) -> AccessWorld:
     """Create both structures with their accounts, people, tags, credit, campaigns, opt-outs and selections."""
     base = admin_world.build_world(db)
     w = AccessWorld(**vars(base))
-    band_account = admin.create_personal_account(db, w.band, w.band_person, "compte-b", None, password=PASSWORD,
+    band_account = accounts.create_personal_account(db, w.band, w.band_person, "compte-b", None, password=PASSWORD,
                                                  sms_level=2)
     w.logins["other_write"] = band_account.login
     for structure_id, sender in ((w.school, "AUBIN"), (w.band, "VALMONT")):

@@ -7,8 +7,11 @@ from dataclasses import dataclass, field
 import pytest
 from sqlalchemy import select
 
-from tutti import admin, sms_admin
+from tutti import sms_admin
+from tutti.accounts import accounts, reset_links
+from tutti.directory import people
 from tutti.models import Account
+from tutti.structures import structures
 
 PASSWORD = "motdepasse-test"
 ROLES = ("anonymous", "admin", "none", "read", "write", "other_admin", "operator")
@@ -33,31 +36,31 @@ class World:
 def build_world(db) -> World:
     """Create the world through the domain verbs, as the command line does."""
     w = World()
-    school = admin.create_structure(db, "École de musique d'Aubin")
-    band = admin.create_structure(db, "Harmonie de Valmont")
+    school = structures.create_structure(db, "École de musique d'Aubin")
+    band = structures.create_structure(db, "Harmonie de Valmont")
     w.school, w.band = school.id, band.id
     for structure in (school, band):
         sms_admin.set_sms_option(db, structure.id, True, None)
-    admin.create_admin_account(db, school.id, "admin-a", PASSWORD)
-    admin.create_admin_account(db, band.id, "admin-b", PASSWORD)
-    admin.create_operator_account(db, "operateur", PASSWORD)
+    accounts.create_admin_account(db, school.id, "admin-a", PASSWORD)
+    accounts.create_admin_account(db, band.id, "admin-b", PASSWORD)
+    accounts.create_operator_account(db, "operateur", PASSWORD)
     for key, first, mobile in (("target", "Théo", "06 11 11 11 11"), ("none", "Noé", "06 22 22 22 22"),
                                ("read", "Léa", "06 33 33 33 33"), ("write", "Zoé", "06 44 44 44 44"),
                                ("victim", "Inès", "06 55 55 55 55"), ("extra", "Éloïse", "06 66 66 66 66")):
-        w.people[key] = admin.create_person(db, school.id, first, "Martin", mobile).id
+        w.people[key] = people.create_person(db, school.id, first, "Martin", mobile).id
     for key, level in (("none", 0), ("read", 1), ("write", 2), ("victim", 0), ("extra", 0)):
         login = f"compte-{key}"
-        admin.create_personal_account(db, school.id, w.people[key], login, None, password=PASSWORD, sms_level=level)
+        accounts.create_personal_account(db, school.id, w.people[key], login, None, password=PASSWORD, sms_level=level)
         w.logins[key] = login
     w.logins.update(admin="admin-a", other_admin="admin-b", operator="operateur")
-    w.band_person = admin.create_person(db, band.id, "Hervé", "Valmont", "06 77 77 77 77").id
+    w.band_person = people.create_person(db, band.id, "Hervé", "Valmont", "06 77 77 77 77").id
     w.order = sms_admin.order_credit(db, school.id, 100, None).id
     w.order2 = sms_admin.order_credit(db, school.id, 500, None).id
     w.band_order = sms_admin.order_credit(db, band.id, 1000, None).id
     writer = db.scalar(select(Account).where(Account.login == "compte-write"))
     w.contact = sms_admin.send_contact_request(db, school.id, writer, "option", "zoe@example.org", "Bonjour").id
-    extra = admin.person_account(db, w.people["extra"])
-    w.token = admin.issue_reset_link(db, school.id, extra.id, None)
+    extra = accounts.person_account(db, w.people["extra"])
+    w.token = reset_links.issue_reset_link(db, school.id, extra.id, None)
     return w
 
 

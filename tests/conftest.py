@@ -11,7 +11,7 @@ import uuid
 import pytest
 from sqlalchemy import create_engine
 
-from tutti import passwords
+from tutti.accounts import passwords
 
 # Cheap argon2 parameters for the suite: hashes are still argon2id, just faster to compute.
 passwords.set_cost(time_cost=1, memory_cost=1024)

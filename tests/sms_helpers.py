@@ -17,6 +17,7 @@ import rq
 from sqlalchemy import func, select
 
 from tutti import credit
+from tutti.accounts.passwords import hash_password
 from tutti.directory import selections
 from tutti.directory.people import fold
 from tutti.directory.phones import parse_mobile
@@ -37,7 +38,6 @@ from tutti.models import (
     Structure,
     message_people,
 )
-from tutti.passwords import hash_password
 
 PASSWORD = "mot-de-passe-test"
 _HASH: list[str] = []  # computed once, at first use, with the suite's cheap argon2 parameters

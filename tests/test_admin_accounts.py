@@ -17,7 +17,8 @@ from tests.admin_world import (  # noqa: F401  (the fixtures are used by name)
     login_as,
     world_fixture,
 )
-from tutti import admin
+from tutti.accounts import accounts, reset_links, rights
+from tutti.accounts.errors import AdminError, PasswordRejected
 from tutti.models import MODULE_SMS, Account, AuditLog, PasswordResetLink, utcnow
 
 
@@ -44,12 +45,12 @@ def _token(html: str) -> str:
 
 def test_login_errors_invalid_logins_state_rule():
     for login in ["ab", "a" * 41, "Zoe", "zoé", "zoe martin", "zoe@martin", "", "zoe/martin"]:
-        assert admin.login_errors(None, login) == [admin.LOGIN_POLICY], login  # refused before any query
+        assert accounts.login_errors(None, login) == [accounts.LOGIN_POLICY], login  # refused before any query
 
 
 def test_login_errors_valid_logins_accepted(db):
     for login in ["zoe", "zoe.martin", "zoe-martin_2", "a" * 40]:
-        assert admin.login_errors(db, login) == [], login
+        assert accounts.login_errors(db, login) == [], login
 
 
 def test_create_account_duplicate_login_french_error_nothing_changed(client, db, world):
@@ -57,7 +58,7 @@ def test_create_account_duplicate_login_french_error_nothing_changed(client, db,
     before = _audit_count(db)
     page = client.post(f"/admin/people/{world.people['target']}/account", data={"login": "compte-read"})
     assert "L'identifiant « compte-read » est déjà utilisé" in _text(page)
-    assert admin.person_account(db, world.people["target"]) is None
+    assert accounts.person_account(db, world.people["target"]) is None
     assert _audit_count(db) == before
 
 
@@ -65,7 +66,7 @@ def test_create_account_invalid_login_states_rule(client, db, world):
     login_as(client, world, "admin")
     page = client.post(f"/admin/people/{world.people['target']}/account", data={"login": "Zoé Martin"})
     assert "lettres minuscules sans accent" in _text(page)
-    assert admin.person_account(db, world.people["target"]) is None
+    assert accounts.person_account(db, world.people["target"]) is None
 
 
 def test_create_account_shows_one_time_link_and_audits(client, db, world):
@@ -82,10 +83,10 @@ def test_create_account_shows_one_time_link_and_audits(client, db, world):
 
 
 def test_create_account_weak_password_from_cli_lists_policy(db, world):
-    with pytest.raises(admin.PasswordRejected) as refused:
-        admin.create_personal_account(db, world.school, world.people["target"], "theo", None, password="court")
+    with pytest.raises(PasswordRejected) as refused:
+        accounts.create_personal_account(db, world.school, world.people["target"], "theo", None, password="court")
     assert any("au moins 10 caractères" in e for e in refused.value.errors)
-    assert admin.person_account(db, world.people["target"]) is None
+    assert accounts.person_account(db, world.people["target"]) is None
 
 
 def test_create_account_other_structure_person_is_404_nothing_changed(client, db, world):
@@ -147,8 +148,8 @@ def test_rights_forged_post_french_error_nothing_changed(client, db, world):
 
 def test_rights_domain_refuses_unknown_module(db, world):
     account = _account(db, "compte-read")
-    with pytest.raises(admin.AdminError, match="Module de droits inconnu"):
-        admin.set_rights(db, world.school, account.id, {MODULE_SMS: 2, "paie": 1}, None)
+    with pytest.raises(AdminError, match="Module de droits inconnu"):
+        rights.set_rights(db, world.school, account.id, {MODULE_SMS: 2, "paie": 1}, None)
     assert _account(db, "compte-read").level(MODULE_SMS) == 1
 
 
@@ -207,9 +208,10 @@ def test_reset_link_expires(client, app, db, world):
 def test_reset_link_expiry_domain_boundary(db, world):
     account = _account(db, "compte-read")
     now = utcnow()
-    token = admin.issue_reset_link(db, world.school, account.id, None, now=now)
-    assert admin.reset_link_account(db, token, now + admin.RESET_LINK_TTL - timedelta(seconds=1)) is not None
-    assert admin.reset_link_account(db, token, now + admin.RESET_LINK_TTL + timedelta(seconds=1)) is None
+    token = reset_links.issue_reset_link(db, world.school, account.id, None, now=now)
+    ttl = reset_links.RESET_LINK_TTL
+    assert reset_links.reset_link_account(db, token, now + ttl - timedelta(seconds=1)) is not None
+    assert reset_links.reset_link_account(db, token, now + ttl + timedelta(seconds=1)) is None
 
 
 def test_reset_link_newer_link_replaces_older(client, app, world):
@@ -263,7 +265,7 @@ def test_disabled_account_cannot_log_in_and_open_session_ends(client, app, db, w
 def test_disable_bumps_session_version(db, world):
     account = _account(db, "compte-read")
     version = account.session_version
-    assert admin.set_active(db, world.school, account.id, False, None) is True
+    assert accounts.set_active(db, world.school, account.id, False, None) is True
     assert _account(db, "compte-read").session_version == version + 1
 
 
@@ -299,8 +301,8 @@ def test_delete_account_author_of_sends_refused(db, world):
     db.add(Campaign(structure_id=world.school, author_id=account.id, token="t" * 32, text="x", suffix="", sender="S",
                     encoding="GSM-7", parts_per_message=1))
     db.commit()
-    with pytest.raises(admin.AdminError, match="Désactivez-le plutôt"):
-        admin.delete_account(db, world.school, account.id, None)
+    with pytest.raises(AdminError, match="Désactivez-le plutôt"):
+        accounts.delete_account(db, world.school, account.id, None)
     assert _account(db, "compte-write") is not None
 
 

@@ -17,7 +17,9 @@ from tests.admin_world import (  # noqa: F401  (the fixtures are used by name)
     login_as,
     world_fixture,
 )
-from tutti import admin, credit, sms_admin
+from tutti import credit, sms_admin
+from tutti.accounts.errors import AdminError
+from tutti.directory import people
 from tutti.models import AuditLog, ContactRequest, CreditOrder, Person, Structure
 
 SETTINGS = {"sender_name": "EMSAUBIN", "phone_region": "FR", "window_policy": "warn", "low_credit_threshold": "30"}
@@ -95,7 +97,7 @@ def test_sms_settings_page_lists_regions_in_french(client, world):
 
 
 def test_sms_settings_new_region_rereads_mobiles(db, world):
-    person = admin.create_person(db, world.school, "Jef", "Peeters", "0470 12 34 56")
+    person = people.create_person(db, world.school, "Jef", "Peeters", "0470 12 34 56")
     assert person.mobile_kind == "landline"  # a Belgian mobile, read as a French landline
     changes = sms_admin.configure_sms(db, world.school, sms_admin.SmsSettings("ECOLE", "BE", "warn", 50), None)
     db.expire_all()
@@ -218,7 +220,7 @@ def test_order_cannot_be_approved_by_structure_admin(db, world):
     from tutti.models import Account
 
     admin_account = db.scalar(select(Account).where(Account.login == "admin-b"))
-    with pytest.raises(admin.AdminError, match="Seul l'opérateur"):
+    with pytest.raises(AdminError, match="Seul l'opérateur"):
         sms_admin.decide_order(db, world.order, True, admin_account)
     assert credit.balance(db, world.school) == 0
 

@@ -107,7 +107,7 @@ def test_api_key_records_its_last_use(api, db, world):
 
 
 def test_api_key_cannot_revoke_another_structures_key(db, world, other_key):
-    from tutti.admin import NotFound
+    from tutti.accounts.errors import NotFound
 
     key_id = api_keys.structure_keys(db, world.structures["other"])[0].id
     with pytest.raises(NotFound):

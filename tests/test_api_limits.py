@@ -7,8 +7,9 @@ import secrets
 import pytest
 from conftest import make_test_config
 
-from tutti import admin, api_keys
+from tutti import api_keys
 from tutti.models import ApiKey
+from tutti.structures import structures
 
 ATTACKER, ANOTHER_ATTACKER, PORTAL = "203.0.113.7", "203.0.113.8", "198.51.100.20"
 
@@ -22,7 +23,7 @@ def app_config(database_url, redis_url) -> dict:
 
 @pytest.fixture
 def key(db) -> api_keys.NewKey:
-    structure = admin.create_structure(db, "École de musique")
+    structure = structures.create_structure(db, "École de musique")
     return api_keys.create_key(db, structure.id, "Portail", None)
 
 
@@ -71,7 +72,7 @@ def test_api_limits_an_address_over_its_failures_is_refused_before_its_key_is_ch
 
 
 def test_api_limits_a_keys_calls_are_its_own(client, db, key):
-    other = api_keys.create_key(db, admin.create_structure(db, "Harmonie").id, "Portail", None)
+    other = api_keys.create_key(db, structures.create_structure(db, "Harmonie").id, "Portail", None)
     assert [call(client, key.secret, PORTAL).status_code for _ in range(21)][-1] == 429
     assert call(client, other.secret, PORTAL).status_code == 200
 

@@ -9,9 +9,9 @@ import pytest
 from conftest import csrf_token
 from sqlalchemy import select
 
+from tutti.accounts.passwords import check_password, hash_password
 from tutti.directory.people import fold
 from tutti.models import ACCOUNT_PERSONAL, Account, Person, Structure
-from tutti.passwords import check_password, hash_password
 
 PASSWORD = "bon-mot-de-passe"
 WRONG = "Identifiant ou mot de passe incorrect."

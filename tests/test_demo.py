@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from tutti import credit
+from tutti.accounts.passwords import check_password
 from tutti.demo import DEMO_PASSWORD, seed_demo
 from tutti.directory.people import fold
 from tutti.directory.phones import KIND_INVALID, KIND_LANDLINE, KIND_NONE
@@ -21,7 +22,6 @@ from tutti.models import (
     Structure,
     Tag,
 )
-from tutti.passwords import check_password
 
 SCHOOL = "École de musique de Saint-Aubin"
 BAND = "Harmonie de Valmont"

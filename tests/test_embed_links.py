@@ -22,8 +22,9 @@ from sms_helpers import (
 )
 from sqlalchemy import func, select, update
 
-from tutti import admin, api_keys, embed_links
-from tutti.admin import AdminError
+from tutti import api_keys, embed_links
+from tutti.accounts import accounts, rights
+from tutti.accounts.errors import AdminError
 from tutti.models import (
     LEVEL_NONE,
     LEVEL_READ,
@@ -273,7 +274,7 @@ def test_embed_panel_ends_when_its_token_is_too_old(app, client, link):
 def test_embed_panel_ends_when_its_account_is_disabled(client, db, world, link):
     panel = open_panel(client, link)
     recap = body(panel.post("/sms/recap", {"message": MESSAGE}))
-    admin.set_active(db, world.structure_id, world.accounts["ecrivain"], False, None)
+    accounts.set_active(db, world.structure_id, world.accounts["ecrivain"], False, None)
     response = panel.post("/sms/send", {"message": field_value(recap, "message"), "token": recap_token(recap)})
     assert_panel_stopped(response, "désactivé")
     assert db.scalar(select(func.count()).select_from(Campaign)) == 0
@@ -341,7 +342,7 @@ def test_embed_panel_of_another_key_goes_on_when_one_key_is_revoked(client, db, 
 
 
 def test_embed_link_of_a_disabled_account_refuses_to_open_and_stays_unused(client, db, world, link):
-    admin.set_active(db, world.structure_id, world.accounts["ecrivain"], False, None)
+    accounts.set_active(db, world.structure_id, world.accounts["ecrivain"], False, None)
     response = client.get(link)
     assert response.status_code == 410
     assert "désactivé" in text(body(response))
@@ -349,7 +350,7 @@ def test_embed_link_of_a_disabled_account_refuses_to_open_and_stays_unused(clien
 
 
 def test_embed_link_refuses_to_open_once_the_sms_write_right_is_removed(client, db, world, link):
-    admin.set_rights(db, world.structure_id, world.accounts["ecrivain"], {MODULE_SMS: LEVEL_READ}, None)
+    rights.set_rights(db, world.structure_id, world.accounts["ecrivain"], {MODULE_SMS: LEVEL_READ}, None)
     response = client.get(link)
     assert response.status_code == 410
     assert "Ce compte ne peut plus envoyer de SMS" in text(body(response))
@@ -360,7 +361,7 @@ def test_embed_link_refuses_to_open_once_the_sms_write_right_is_removed(client, 
 def test_embed_panel_stops_when_the_sms_write_right_is_removed(app, client, db, world, link, level):
     panel = open_panel(client, link)
     recap = body(panel.post("/sms/recap", {"message": MESSAGE}))
-    admin.set_rights(db, world.structure_id, world.accounts["ecrivain"], {MODULE_SMS: level}, None)
+    rights.set_rights(db, world.structure_id, world.accounts["ecrivain"], {MODULE_SMS: level}, None)
     response = panel.post("/sms/send", {"message": field_value(recap, "message"), "token": recap_token(recap)})
     assert_panel_stopped(response, "Communication - SMS")
     run_worker(app)

@@ -317,13 +317,14 @@ def test_catalogue_holds_every_text_of_the_templates_and_views(tmp_path):
 
 
 def test_domain_labels_are_in_the_catalogue():
-    from tutti import admin, credit, recipients, sms_admin, window
+    from tutti import credit, recipients, sms_admin, window
+    from tutti.accounts import accounts
     from tutti.models import CAMPAIGN_LABELS, LEVELS, MESSAGE_LABELS, MODULES, ORDER_LABELS
 
     labels = [*recipients.REASON_LABELS.values(), *MESSAGE_LABELS.values(), *CAMPAIGN_LABELS.values(),
               *credit.KIND_LABELS.values(), *LEVELS.values(), *MODULES.values(), *ORDER_LABELS.values(),
               *window.POLICIES.values(), *sms_admin.CONTACT_SUBJECTS.values(), sms_admin.SENDER_NAME_POLICY,
-              admin.LOGIN_POLICY]
+              accounts.LOGIN_POLICY]
     english = {m.id: m.string for m in catalogue("en") if m.id}
     assert [label for label in labels if not english.get(label)] == []
 
@@ -331,8 +332,8 @@ def test_domain_labels_are_in_the_catalogue():
 def test_domain_refusals_are_translated(app):
     """The domain builds some refusals with values: each must still be recognised and translated whole."""
     from blueprints.i18n_labels import localise
+    from tutti.accounts.passwords import policy_errors
     from tutti.campaigns import message_errors
-    from tutti.passwords import policy_errors
 
     refusals = [*message_errors(""), *message_errors("x" * 150), *message_errors("x" * 300),
                 *message_errors("x" * 5000), *message_errors("a\x01\ufffd"), *policy_errors(" ab ", "ab")]

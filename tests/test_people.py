@@ -13,11 +13,11 @@ from dataclasses import dataclass, field
 import pytest
 from sqlalchemy import func, select
 
+from tutti.accounts.passwords import hash_password
 from tutti.directory import selections
 from tutti.directory.people import fold
 from tutti.directory.phones import parse_mobile
 from tutti.models import ACCOUNT_ADMIN, ACCOUNT_OPERATOR, Account, Person, SelectionPerson, Structure, Tag
-from tutti.passwords import hash_password
 
 PASSWORD = "bon-mot-de-passe"
 HX = {"HX-Request": "true"}

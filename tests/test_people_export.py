@@ -8,7 +8,7 @@ import io
 import pytest
 from sqlalchemy import select
 
-from tutti import admin
+from tutti.accounts import accounts, rights
 from tutti.models import (
     LEVEL_NONE,
     LEVEL_READ,
@@ -98,7 +98,7 @@ def test_people_export_each_export_is_one_audit_row_with_its_count(client, auth,
 
 
 def test_people_export_reading_is_enough(client, auth, demo):
-    admin.set_rights(demo, _account(demo, "professeur").structure_id, _account(demo, "professeur").id,
+    rights.set_rights(demo, _account(demo, "professeur").structure_id, _account(demo, "professeur").id,
                      {MODULE_PEOPLE: LEVEL_READ}, None)
     auth.login("professeur")
     _select(client, demo, SCHOOL, 2)
@@ -111,7 +111,7 @@ def test_people_export_right_removed_refuses_the_next_export(client, auth, demo)
     _select(client, demo, SCHOOL, 2)
     assert client.get("/people/export.csv").status_code == 200
     account = _account(demo, "secretariat")
-    admin.set_rights(demo, account.structure_id, account.id, {MODULE_PEOPLE: LEVEL_NONE}, None)
+    rights.set_rights(demo, account.structure_id, account.id, {MODULE_PEOPLE: LEVEL_NONE}, None)
     assert client.get("/people/export.csv").status_code == 403
     assert len(_exports(demo)) == 1
 
@@ -163,5 +163,5 @@ def test_people_right_left_out_of_a_post_is_left_as_it_is(client, auth, demo):
 def test_people_right_starts_at_none_for_a_new_account(demo):
     structure_id = _account(demo, "secretariat").structure_id
     person = demo.scalar(select(Person).where(Person.structure_id == structure_id).order_by(Person.id))
-    account = admin.create_personal_account(demo, structure_id, person.id, "nouveau", None, sms_level=LEVEL_WRITE)
+    account = accounts.create_personal_account(demo, structure_id, person.id, "nouveau", None, sms_level=LEVEL_WRITE)
     assert (account.level(MODULE_SMS), account.level(MODULE_PEOPLE)) == (LEVEL_WRITE, LEVEL_NONE)

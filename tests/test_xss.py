@@ -17,7 +17,8 @@ from sms_helpers import recap_then_send, run_worker, shared_app_fixtures
 from sqlalchemy import select
 
 from tests.access_world import AccessWorld, build_access_world, header_problems, inline_scripts, login_as
-from tutti import admin
+from tutti.accounts import rights
+from tutti.directory import people
 from tutti.directory.people import fold
 from tutti.models import LEVEL_READ, MODULE_PEOPLE, Account, Campaign, OptOut, Person, Structure, Tag
 
@@ -50,7 +51,7 @@ def w(app, db) -> AccessWorld:
     db.get(Account, w.accounts["write"]).login = w.logins["write"] = xss("login")
     db.get(OptOut, w.optout).text = xss("stop")
     db.commit()
-    twin = admin.create_person(db, w.school, "Jumeau", "Martin", "06 11 11 11 11")  # shares the target's number
+    twin = people.create_person(db, w.school, "Jumeau", "Martin", "06 11 11 11 11")  # shares the target's number
     w.people["twin"] = twin.id
     writer = app.test_client()
     login_as(writer, w, "write")
@@ -143,7 +144,7 @@ def test_template_expression_not_evaluated(app, w):
 def test_export_neutralises_formula_in_tags(app, db, w):
     db.get(Tag, w.tag).name = "=HYPERLINK(\"http://evil.example\",\"clic\")"
     db.commit()
-    admin.set_rights(db, w.school, w.accounts["write"], {MODULE_PEOPLE: LEVEL_READ}, None)  # may export
+    rights.set_rights(db, w.school, w.accounts["write"], {MODULE_PEOPLE: LEVEL_READ}, None)  # may export
     client = app.test_client()
     login_as(client, w, "write")
     response = client.get("/people/export.csv")

@@ -15,7 +15,8 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from tutti.admin import AdminError, NotFound, audit
+from tutti.accounts.audit import audit
+from tutti.accounts.errors import AdminError, NotFound
 from tutti.models import Account, ApiKey, utcnow
 
 KEY_START = "tutti_"

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tutti import credit
+from tutti.accounts.passwords import hash_password
 from tutti.directory.people import fold
 from tutti.directory.phones import parse_mobile
 from tutti.models import (
@@ -24,7 +25,6 @@ from tutti.models import (
     Structure,
     Tag,
 )
-from tutti.passwords import hash_password
 
 DEMO_PASSWORD = "tutti-demo"
 

@@ -15,7 +15,8 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from tutti.admin import AdminError, audit
+from tutti.accounts.audit import audit
+from tutti.accounts.errors import AdminError
 from tutti.models import LEVEL_WRITE, MODULE_SMS, Account, ApiKey, EmbedLink, FrameOrigin, utcnow
 
 LINK_TTL = timedelta(minutes=5)

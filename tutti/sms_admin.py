@@ -1,6 +1,6 @@
 """A structure's SMS administration: settings, the option, credit orders and contact requests.
 
-Like `tutti.admin`: scoped to a structure, French refusals before any write, one audit row per change, commits.
+Like `tutti.accounts`: scoped to a structure, French refusals before any write, one audit row per change, commits.
 """
 
 from __future__ import annotations
@@ -13,7 +13,8 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from tutti import credit, window
-from tutti.admin import AdminError, NotFound, audit
+from tutti.accounts.audit import audit
+from tutti.accounts.errors import AdminError, NotFound
 from tutti.directory.phones import parse_mobile
 from tutti.models import (
     ORDER_APPROVED,

@@ -14,10 +14,13 @@ from blueprints.admin.sms import ACTION_LABELS
 from blueprints.extensions import limiter, session
 from blueprints.i18n import N_
 from blueprints.i18n_labels import localise
-from tutti import admin
+from tutti.accounts import accounts, reset_links
+from tutti.accounts.errors import AdminError, NotFound, PasswordRejected
+from tutti.accounts.passwords import MIN_LENGTH
+from tutti.accounts.rights import set_rights
+from tutti.directory import people
 from tutti.directory.phones import display
 from tutti.models import LEVELS, MODULES, Account, Person
-from tutti.passwords import MIN_LENGTH
 
 ACTION_LABELS.update({"people.export": N_("Export des données de personnes")})
 
@@ -32,8 +35,8 @@ def password_policy() -> str:
 def person_or_404(person_id: int) -> Person:
     """Return a person of the current structure; another structure's id is not found."""
     try:
-        return admin.structure_person(session(), current_user.structure_id, person_id)
-    except admin.NotFound:
+        return people.structure_person(session(), current_user.structure_id, person_id)
+    except NotFound:
         abort(404)
 
 
@@ -53,9 +56,9 @@ def _answer(person: Person, status: int = 200, **context):
 
         return selection_answer(person, status, **context)
     db = session()
-    account = admin.person_account(db, person.id)
+    account = accounts.person_account(db, person.id)
     if account is None and current_user.is_admin and "create_form" not in context:
-        context["create_form"] = CreateAccountForm(formdata=None, login=admin.suggest_login(db, person))
+        context["create_form"] = CreateAccountForm(formdata=None, login=accounts.suggest_login(db, person))
     context.setdefault("rights", rights_form(_levels(account), formdata=None))
     context.setdefault("delete_form", DeleteAccountForm(formdata=None))
     page = htmx.render("admin/person.html", "admin/_accounts.html", person=person, account=account,
@@ -80,10 +83,10 @@ def create_account(person_id: int):
     if not form.validate_on_submit():
         return _answer(person, create_form=form)
     try:
-        account = admin.create_personal_account(db, current_user.structure_id, person.id, form.login.data,
+        account = accounts.create_personal_account(db, current_user.structure_id, person.id, form.login.data,
                                                 current_user)
-        token = admin.issue_reset_link(db, current_user.structure_id, account.id, current_user)
-    except admin.AdminError as error:
+        token = reset_links.issue_reset_link(db, current_user.structure_id, account.id, current_user)
+    except AdminError as error:
         form.login.errors = [localise(e) for e in getattr(error, "errors", [str(error)])]
         return _answer(person, create_form=form)
     return _answer(person, notice=gettext("Compte « %(login)s » créé. Transmettez ce lien à la personne pour "
@@ -96,13 +99,13 @@ def _account_action(person_id: int, verb, notice: str, form_class=ActionForm, fo
     form = form_class()
     if not form.validate_on_submit():
         return _answer(person, **{form_key: form})
-    account = admin.person_account(db, person.id)
+    account = accounts.person_account(db, person.id)
     if account is None:
         return _answer(person, error=gettext("%(first_name)s %(last_name)s n'a pas de compte.",
                                              first_name=person.first_name, last_name=person.last_name))
     try:
         result = verb(db, account)
-    except admin.AdminError as error:
+    except AdminError as error:
         return _answer(person, error=localise(str(error)))
     if isinstance(result, str):  # a one-time token
         return _answer(person, notice=notice, link=reset_url(result))
@@ -113,7 +116,7 @@ def _account_action(person_id: int, verb, notice: str, form_class=ActionForm, fo
 @structure_admin
 def reset_password(person_id: int):
     """Redéfinir le mot de passe: show the administrator a one-time link for the person."""
-    return _account_action(person_id, lambda db, a: admin.issue_reset_link(
+    return _account_action(person_id, lambda db, a: reset_links.issue_reset_link(
         db, current_user.structure_id, a.id, current_user),
         gettext("Transmettez ce lien à la personne : il sert une seule fois, pendant 48 heures."))
 
@@ -122,7 +125,7 @@ def reset_password(person_id: int):
 @structure_admin
 def disable_account(person_id: int):
     """Disable the person's account; its open sessions end at once."""
-    return _account_action(person_id, lambda db, a: admin.set_active(
+    return _account_action(person_id, lambda db, a: accounts.set_active(
         db, current_user.structure_id, a.id, False, current_user), gettext("Le compte est désactivé."))
 
 
@@ -130,7 +133,7 @@ def disable_account(person_id: int):
 @structure_admin
 def enable_account(person_id: int):
     """Enable the person's account again."""
-    return _account_action(person_id, lambda db, a: admin.set_active(
+    return _account_action(person_id, lambda db, a: accounts.set_active(
         db, current_user.structure_id, a.id, True, current_user), gettext("Le compte est réactivé."))
 
 
@@ -138,7 +141,7 @@ def enable_account(person_id: int):
 @structure_admin
 def delete_account(person_id: int):
     """Delete the person's account, once confirmed."""
-    return _account_action(person_id, lambda db, a: admin.delete_account(
+    return _account_action(person_id, lambda db, a: accounts.delete_account(
         db, current_user.structure_id, a.id, current_user), gettext("Le compte est supprimé."), DeleteAccountForm,
         "delete_form")
 
@@ -148,14 +151,14 @@ def delete_account(person_id: int):
 def rights(person_id: int):
     """Save the rights grid; a module or level the grid does not offer changes nothing."""
     person, db = person_or_404(person_id), session()
-    account = admin.person_account(db, person.id)
+    account = accounts.person_account(db, person.id)
     form = rights_form(_levels(account))
     if account is None or not form.validate_on_submit():
         return _answer(person, rights=form,
                        error=None if account else gettext("Créez d'abord un compte pour cette personne."))
     try:
-        changes = admin.set_rights(db, current_user.structure_id, account.id, form.levels(), current_user)
-    except admin.AdminError as error:
+        changes = set_rights(db, current_user.structure_id, account.id, form.levels(), current_user)
+    except AdminError as error:
         return _answer(person, 400, rights=rights_form(_levels(account), formdata=None), error=localise(str(error)))
     return _answer(person, notice=gettext("Droits enregistrés.") if changes else gettext("Aucun droit n'a changé."))
 
@@ -165,7 +168,7 @@ def rights(person_id: int):
 def reset(token: str):
     """Let a person choose a password through their one-time link."""
     db = session()
-    account = admin.reset_link_account(db, token)
+    account = reset_links.reset_link_account(db, token)
     if account is None:
         return _no_store(render_template("admin/reset_invalid.html", message=gettext(
             "Ce lien a déjà servi, a expiré ou a été remplacé par un plus récent. Demandez un nouveau lien à "
@@ -173,10 +176,10 @@ def reset(token: str):
     form = ResetPasswordForm()
     if form.validate_on_submit():
         try:
-            admin.consume_reset_link(db, token, form.password.data)
-        except admin.PasswordRejected as error:
+            reset_links.consume_reset_link(db, token, form.password.data)
+        except PasswordRejected as error:
             form.password.errors = [localise(e) for e in error.errors]
-        except admin.AdminError as error:
+        except AdminError as error:
             return _no_store(render_template("admin/reset_invalid.html", message=localise(str(error))), 404)
         else:
             if current_user.is_authenticated:

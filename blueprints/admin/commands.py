@@ -6,18 +6,22 @@ import click
 from flask import Flask
 
 from blueprints.extensions import db
-from tutti import admin, sms_admin
+from tutti import sms_admin
+from tutti.accounts import accounts
+from tutti.accounts.errors import AdminError
+from tutti.directory import people
 from tutti.models import LEVELS, Structure
+from tutti.structures import structures
 
 
 def _structure(ref: str) -> Structure:
-    structure = admin.find_structure(db.session, ref)
+    structure = structures.find_structure(db.session, ref)
     if structure is None:
         raise click.ClickException(f"Aucune structure « {ref} » (donnez son numéro ou son nom exact).")
     return structure
 
 
-def _refused(error: admin.AdminError) -> click.ClickException:
+def _refused(error: AdminError) -> click.ClickException:
     return click.ClickException(str(error))
 
 
@@ -32,8 +36,8 @@ def register(app: Flask) -> None:
 
         prepare_schema()
         try:
-            structure = admin.create_structure(db.session, name)
-        except admin.AdminError as error:
+            structure = structures.create_structure(db.session, name)
+        except AdminError as error:
             raise _refused(error) from error
         click.echo(f"Structure n° {structure.id} créée : {structure.name}")
 
@@ -47,8 +51,8 @@ def register(app: Flask) -> None:
         """Add a person to a structure's list."""
         structure = _structure(structure_ref)
         try:
-            person = admin.create_person(db.session, structure.id, first_name, last_name, mobile, sexe)
-        except admin.AdminError as error:
+            person = people.create_person(db.session, structure.id, first_name, last_name, mobile, sexe)
+        except AdminError as error:
             raise _refused(error) from error
         click.echo(f"Personne n° {person.id} créée : {person.first_name} {person.last_name} "
                    f"(mobile : {person.mobile_e164 or 'aucun'}, {person.mobile_kind})")
@@ -69,19 +73,19 @@ def register(app: Flask) -> None:
         prepare_schema()
         try:
             if kind == "operator":
-                account = admin.create_operator_account(db.session, login, password)
+                account = accounts.create_operator_account(db.session, login, password)
             else:
                 if not structure_ref:
                     raise click.UsageError("--structure est obligatoire pour ce type de compte.")
                 structure = _structure(structure_ref)
                 if kind == "admin":
-                    account = admin.create_admin_account(db.session, structure.id, login, password)
+                    account = accounts.create_admin_account(db.session, structure.id, login, password)
                 elif person_id is None:
                     raise click.UsageError("--person est obligatoire pour un compte personnel.")
                 else:
-                    account = admin.create_personal_account(db.session, structure.id, person_id, login, None,
+                    account = accounts.create_personal_account(db.session, structure.id, person_id, login, None,
                                                             password=password, sms_level=int(sms_level))
-        except admin.AdminError as error:
+        except AdminError as error:
             raise _refused(error) from error
         click.echo(f"Compte « {account.login} » créé (n° {account.id}).")
 
@@ -103,7 +107,7 @@ def register(app: Flask) -> None:
         """Approve (top up the structure's credit) or reject a pending credit order."""
         try:
             decided = sms_admin.decide_order(db.session, order_id, decision == "approve", None)
-        except admin.AdminError as error:
+        except AdminError as error:
             raise _refused(error) from error
         if not decided:
             raise click.ClickException(f"La commande n° {order_id} a déjà été traitée : rien n'a changé.")

@@ -16,7 +16,8 @@ from blueprints.extensions import session
 from blueprints.i18n import N_
 from blueprints.i18n import lazy_gettext as _l
 from blueprints.i18n_labels import localise
-from tutti import admin, api_keys, embed_links
+from tutti import api_keys, embed_links
+from tutti.accounts.errors import AdminError, NotFound
 
 ACTION_LABELS.update({"api.key_create": N_("Création d'une clé d'API"),
                       "api.key_revoke": N_("Révocation d'une clé d'API"),
@@ -63,7 +64,7 @@ def create_api_key():
         return _page(key_form=form)
     try:
         created = api_keys.create_key(session(), current_user.structure_id, form.name.data, current_user)
-    except admin.AdminError as error:
+    except AdminError as error:
         form.form_errors.append(localise(str(error)))
         return _page(key_form=form)
     return _page(new_key=created.secret)
@@ -75,7 +76,7 @@ def revoke_api_key(key_id: int):
     """Revoke an API key: the portal using it is refused from now on."""
     try:
         api_keys.revoke_key(session(), current_user.structure_id, key_id, current_user)
-    except admin.NotFound:
+    except NotFound:
         flash(gettext("Clé introuvable."), "error")
     else:
         flash(gettext("La clé est révoquée : elle n'ouvre plus l'API."), "info")
@@ -92,7 +93,7 @@ def frame_origins():
     try:
         changed = embed_links.set_frame_origins(session(), current_user.structure_id, form.origins.data or "",
                                                 current_user)
-    except admin.AdminError as error:
+    except AdminError as error:
         form.origins.errors = [localise(str(error))]
         return _page(origins_form=form)
     flash(gettext("Sites enregistrés.") if changed else gettext("Rien n'a changé."), "info")

@@ -12,7 +12,8 @@ from blueprints.admin.access import structure_admin
 from blueprints.admin.accounts import reset_url
 from blueprints.admin.forms import ActionForm, CreateAccountForm, DeleteAccountForm
 from blueprints.extensions import session
-from tutti import admin
+from tutti.accounts import reset_links
+from tutti.accounts.accounts import accounts_of, suggest_login
 from tutti.directory import selections
 from tutti.models import ACCOUNT_PERSONAL, Person
 
@@ -23,8 +24,8 @@ def _render(mode: str, status: int = 200, results: dict | None = None):
     db = session()
     selection_id = window_selection.current().id
     selected = selections.people(db, current_user.structure_id, selection_id)
-    accounts = admin.accounts_of(db, [p.id for p in selected[:MAX_ROWS]])
-    suggestions = {p.id: admin.suggest_login(db, p) for p in selected[:MAX_ROWS]
+    accounts = accounts_of(db, [p.id for p in selected[:MAX_ROWS]])
+    suggestions = {p.id: suggest_login(db, p) for p in selected[:MAX_ROWS]
                    if p.id not in accounts} if mode == "accounts" else {}
     context = dict(mode=mode, selected=selected[:MAX_ROWS], more=max(0, len(selected) - MAX_ROWS),
                    accounts=accounts, suggestions=suggestions, results=results or {},
@@ -59,8 +60,8 @@ def selection_passwords():
     if request.method == "POST" and ActionForm().validate_on_submit():
         db = session()
         selected = selections.people(db, current_user.structure_id, window_selection.current().id)[:MAX_ROWS]
-        for person_id, account in admin.accounts_of(db, [p.id for p in selected]).items():
+        for person_id, account in accounts_of(db, [p.id for p in selected]).items():
             if account.kind == ACCOUNT_PERSONAL and account.active:
-                token = admin.issue_reset_link(db, current_user.structure_id, account.id, current_user)
+                token = reset_links.issue_reset_link(db, current_user.structure_id, account.id, current_user)
                 results[person_id] = {"link": reset_url(token), "errors": []}
     return _render("passwords", results=results)

@@ -15,7 +15,9 @@ from blueprints.extensions import session
 from blueprints.i18n import N_
 from blueprints.i18n_labels import localise
 from blueprints.ui import PARIS
-from tutti import admin, credit, pdf, sms_admin
+from tutti import credit, pdf, sms_admin
+from tutti.accounts.audit import audit_entries
+from tutti.accounts.errors import AdminError
 from tutti.params import page_number
 
 AUDIT_PAGE = 50
@@ -44,7 +46,7 @@ def sms_settings():
                                          form.low_credit_threshold.data)
         try:
             changes = sms_admin.configure_sms(session(), structure.id, settings, current_user)
-        except admin.AdminError as error:
+        except AdminError as error:
             form.form_errors.append(localise(str(error)))
         else:
             flash(gettext("Configuration enregistrée.") if changes else gettext("Rien n'a changé."), "info")
@@ -86,7 +88,7 @@ def contact():
     try:
         sms_admin.send_contact_request(session(), current_user.structure_id, current_user, form.subject.data,
                                        form.reply_to.data, form.message.data)
-    except admin.AdminError as error:
+    except AdminError as error:
         form.form_errors.append(localise(str(error)))
         return _subscription_page(form)
     flash(gettext("Votre demande est envoyée : l'opérateur de la plateforme vous répondra."), "info")
@@ -102,7 +104,7 @@ def credit_order():
     if form.validate_on_submit():
         try:
             order = sms_admin.order_credit(db, structure.id, int(form.pack.data), current_user)
-        except admin.AdminError as error:
+        except AdminError as error:
             form.form_errors.append(localise(str(error)))
         else:
             flash(gettext("Commande n° %(number)s enregistrée : le crédit sera ajouté dès sa validation.",
@@ -119,7 +121,7 @@ def audit():
     """Show the structure's audit log: who changed what, and when."""
     raw = request.args.get("page", "1")
     page = page_number(raw)
-    entries = admin.audit_entries(session(), current_user.structure_id, AUDIT_PAGE + 1, (page - 1) * AUDIT_PAGE)
+    entries = audit_entries(session(), current_user.structure_id, AUDIT_PAGE + 1, (page - 1) * AUDIT_PAGE)
     return render_template("admin/audit.html", entries=entries[:AUDIT_PAGE], page=page,
                            has_next=len(entries) > AUDIT_PAGE, labels=ACTION_LABELS)
 

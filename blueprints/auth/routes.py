@@ -14,8 +14,8 @@ from blueprints.auth.forms import LoginForm
 from blueprints.extensions import limiter
 from blueprints.extensions import session as db_session
 from blueprints.security import end_session, start_session
+from tutti.accounts.passwords import check_password, hash_password
 from tutti.models import Account
-from tutti.passwords import check_password, hash_password
 
 # Checked when the login is unknown, so that a wrong login takes as long as a wrong password.
 _DUMMY_HASH = hash_password("tutti-dummy-password")

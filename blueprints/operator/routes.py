@@ -11,7 +11,8 @@ from blueprints.admin.access import operator_only
 from blueprints.extensions import session
 from blueprints.operator import bp
 from blueprints.operator.forms import ButtonForm, OptionForm
-from tutti import admin, sms_admin
+from tutti import sms_admin
+from tutti.accounts.errors import NotFound
 from tutti.models import Structure
 
 MAX_STRUCTURES = 1000
@@ -43,7 +44,7 @@ def set_option(structure_id: int):
     enabled = form.enabled.data == "1"
     try:
         sms_admin.set_sms_option(session(), structure_id, enabled, current_user)
-    except admin.NotFound:
+    except NotFound:
         abort(404)
     structure = session().get(Structure, structure_id)
     if enabled:
@@ -56,7 +57,7 @@ def _decide(order_id: int, approve: bool):
         return _back(gettext("Demande invalide : rien n'a changé."), "error")
     try:
         decided = sms_admin.decide_order(session(), order_id, approve, current_user)
-    except admin.NotFound:
+    except NotFound:
         abort(404)
     if not decided:
         return _back(gettext("La commande n° %(number)s a déjà été traitée : rien n'a changé.", number=order_id),
@@ -88,6 +89,6 @@ def contact_handled(request_id: int):
         return _back(gettext("Demande invalide : rien n'a changé."), "error")
     try:
         sms_admin.mark_contact_handled(session(), request_id, current_user)
-    except admin.NotFound:
+    except NotFound:
         abort(404)
     return _back(gettext("Demande n° %(number)s marquée comme traitée.", number=request_id))

@@ -16,7 +16,7 @@ from blueprints.errors import render_error
 from blueprints.extensions import session
 from blueprints.people import bp
 from blueprints.people.actions import actions_for, may_export
-from tutti import admin
+from tutti.accounts import audit
 from tutti.directory import people, selections
 from tutti.directory.phones import display
 from tutti.models import SELECTION_LIST, Selection
@@ -153,7 +153,7 @@ def export():
                                          "lecture : demandez-le à l'administrateur de votre structure."))
     db = session()
     rows = selections.people(db, current_user.structure_id, window_selection.current().id)
-    admin.record_export(db, current_user, len(rows))
+    audit.record_export(db, current_user, len(rows))
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";")
     writer.writerow([gettext("Nom"), gettext("Prénom"), gettext("Sexe"), gettext("Tags"), gettext("Mobile")])

@@ -11,7 +11,9 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
 from sqlalchemy.sql.functions import FunctionElement
 
-from tutti.models import Person, SelectionPerson, Tag, person_tags
+from tutti.accounts.errors import AdminError, NotFound
+from tutti.directory.phones import parse_mobile
+from tutti.models import Person, SelectionPerson, Structure, Tag, person_tags
 from tutti.params import to_int
 
 MAX_QUERY_LENGTH = 100
@@ -160,3 +162,31 @@ def all_results_selected(db: Session, structure_id: int, selection_id: int, flt:
 def structure_tags(db: Session, structure_id: int) -> list[Tag]:
     """Return the structure's tags, sorted by name."""
     return list(db.scalars(select(Tag).where(Tag.structure_id == structure_id).order_by(Tag.name)))
+
+
+def create_person(db: Session, structure_id: int, first_name: str, last_name: str, mobile: str = "",
+                  sexe: str = "") -> Person:
+    """Add a person to a structure's list, with the mobile read in the structure's region."""
+    structure = db.get(Structure, structure_id)
+    if structure is None:
+        raise NotFound("Structure introuvable.")
+    first, last = first_name.strip(), last_name.strip()
+    if not first or not last or len(first) > 100 or len(last) > 100:
+        raise AdminError("Le prénom et le nom sont obligatoires (100 caractères au plus).")
+    if sexe not in ("", "F", "M"):
+        raise AdminError("Le sexe est « F », « M » ou laissé vide.")
+    phone = parse_mobile(mobile, structure.phone_region)
+    person = Person(structure_id=structure_id, first_name=first, last_name=last, first_name_key=fold(first),
+                    last_name_key=fold(last), sexe=sexe, mobile_raw=phone.raw, mobile_e164=phone.e164,
+                    mobile_kind=phone.kind)
+    db.add(person)
+    db.commit()
+    return person
+
+
+def structure_person(db: Session, structure_id: int, person_id: int) -> Person:
+    """Return a person of the structure, or raise NotFound."""
+    person = db.get(Person, person_id)
+    if person is None or person.structure_id != structure_id:
+        raise NotFound("Personne introuvable.")
+    return person

@@ -1,0 +1,1 @@
+"""Logins and what they may do: accounts, rights, passwords, reset links, the audit log."""

@@ -1,0 +1,1 @@
+"""A structure and its settings: the structure itself, SMS settings, the option, credit orders, contact requests."""

@@ -1,0 +1,40 @@
+"""Structures: find one by id or name, create one (the option off, no credit)."""
+
+from __future__ import annotations
+
+from sqlalchemy import exists, func, select
+from sqlalchemy.orm import Session
+
+from tutti.accounts.audit import audit
+from tutti.accounts.errors import AdminError
+from tutti.models import (
+    Account,
+    Structure,
+)
+from tutti.params import to_int
+
+
+def find_structure(db: Session, ref: str) -> Structure | None:
+    """Find a structure by its id or its exact name."""
+    ref = ref.strip()
+    structure_id = to_int(ref)
+    if structure_id is not None:
+        found = db.get(Structure, structure_id)
+        if found is not None:
+            return found
+    return db.scalar(select(Structure).where(Structure.name == ref))
+
+
+def create_structure(db: Session, name: str, actor: Account | None = None) -> Structure:
+    """Create a structure without the SMS option and with no credit."""
+    name = " ".join(name.split())
+    if not 2 <= len(name) <= 200:
+        raise AdminError("Le nom de la structure compte de 2 à 200 caractères.")
+    if db.scalar(select(exists().where(func.lower(Structure.name) == name.lower()))):
+        raise AdminError(f"Une structure s'appelle déjà « {name} ».")
+    structure = Structure(name=name, sms_option=False, phone_region="FR", credit_balance=0)
+    db.add(structure)
+    db.flush()
+    audit(db, structure.id, actor, "structure.create", name)
+    db.commit()
+    return structure
