@@ -6,7 +6,8 @@ import pytest
 from sms_helpers import build_world, make_campaign, run_worker, shared_app_fixtures
 from sqlalchemy import func, select
 
-from tutti import api_keys, credit
+from tutti import credit
+from tutti.embedding import api_keys
 from tutti.models import Account, Person, Tag
 
 app, db, shared = shared_app_fixtures()

@@ -7,7 +7,7 @@ import re
 import pytest
 from sms_helpers import body, build_world, login, shared_app_fixtures, text
 
-from tutti import api_keys, embed_links
+from tutti.embedding import api_keys, embed_links
 from tutti.models import AuditLog
 
 app, db, shared = shared_app_fixtures()

@@ -7,7 +7,7 @@ import secrets
 import pytest
 from conftest import make_test_config
 
-from tutti import api_keys
+from tutti.embedding import api_keys
 from tutti.models import ApiKey
 from tutti.structures import structures
 

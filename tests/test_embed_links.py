@@ -22,9 +22,9 @@ from sms_helpers import (
 )
 from sqlalchemy import func, select, update
 
-from tutti import api_keys, embed_links
 from tutti.accounts import accounts, rights
 from tutti.accounts.errors import AdminError
+from tutti.embedding import api_keys, embed_links
 from tutti.models import (
     LEVEL_NONE,
     LEVEL_READ,

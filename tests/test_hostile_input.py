@@ -310,7 +310,7 @@ def test_form_multiline_fields_keep_their_line_breaks(app, db, w, name):
 
 @pytest.fixture
 def api_key(db, w) -> str:
-    from tutti import api_keys
+    from tutti.embedding import api_keys
 
     return api_keys.create_key(db, w.school, "Portail", None).secret
 

@@ -29,9 +29,9 @@ from sms_helpers import (
 )
 from sqlalchemy import select, update
 
-from tutti import api_keys, embed_links
 from tutti.directory import selections
 from tutti.directory.people import PersonFilter
+from tutti.embedding import api_keys, embed_links
 from tutti.models import SELECTION_LIST, Campaign, OutboxEntry, Person, Selection, SelectionPerson
 
 app, db, shared = shared_app_fixtures()

@@ -16,8 +16,8 @@ from blueprints.extensions import session
 from blueprints.i18n import N_
 from blueprints.i18n import lazy_gettext as _l
 from blueprints.i18n_labels import localise
-from tutti import api_keys, embed_links
 from tutti.accounts.errors import AdminError, NotFound
+from tutti.embedding import api_keys, embed_links
 
 ACTION_LABELS.update({"api.key_create": N_("Création d'une clé d'API"),
                       "api.key_revoke": N_("Révocation d'une clé d'API"),

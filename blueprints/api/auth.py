@@ -9,7 +9,8 @@ from werkzeug.exceptions import HTTPException
 
 from blueprints.api import bp
 from blueprints.extensions import limiter, session
-from tutti import api_keys, text_input
+from tutti import text_input
+from tutti.embedding import api_keys
 
 MESSAGES = {
     400: "Requête invalide.",

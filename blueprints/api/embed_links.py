@@ -10,7 +10,7 @@ from sqlalchemy import select
 from blueprints.api import bp
 from blueprints.api.auth import ApiError, json_body, structure_id
 from blueprints.extensions import session
-from tutti import embed_links, portal_sync
+from tutti.embedding import embed_links, portal_sync
 from tutti.models import ACCOUNT_OPERATOR, Account
 from tutti.params import to_int
 

@@ -7,7 +7,7 @@ from flask import jsonify
 from blueprints.api import bp
 from blueprints.api.auth import ApiError, json_body, structure_id
 from blueprints.extensions import session
-from tutti import portal_sync
+from tutti.embedding import portal_sync
 
 
 def _sync(upsert, items: object, single: bool):

@@ -8,8 +8,8 @@ from flask_login import current_user
 from blueprints.embed import bp, panel_session
 from blueprints.extensions import session as db_session
 from blueprints.htmx import is_htmx
-from tutti import embed_links
 from tutti.directory import selections
+from tutti.embedding import embed_links
 from tutti.models import SELECTION_PANEL, Account
 from tutti.params import to_int
 

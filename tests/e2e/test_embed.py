@@ -34,7 +34,7 @@ def portal(live_server):
     """
     from werkzeug.serving import make_server
 
-    from tutti import api_keys, embed_links
+    from tutti.embedding import api_keys, embed_links
 
     structure_id = live_server.scalar("SELECT id FROM structures WHERE name = :n", n=STRUCTURE)
     app = _portal_module().create_app()
@@ -109,7 +109,7 @@ def test_portal_frames_the_panel_and_the_sms_arrives_once(context, live_server, 
 
 
 def test_portal_key_revoked_while_the_panel_is_open_stops_it_with_a_message(context, live_server, portal):
-    from tutti import api_keys
+    from tutti.embedding import api_keys
 
     structure_id = live_server.scalar("SELECT id FROM structures WHERE name = :n", n=STRUCTURE)
     key_id = live_server.scalar("SELECT id FROM api_keys WHERE structure_id = :s AND revoked_at IS NULL "
