@@ -30,7 +30,7 @@ LABELS = [
     N_("validée"), N_("refusée"),
     # tutti/window.py POLICIES
     N_("Prévenir, et laisser envoyer tout de suite"), N_("Prévenir, et proposer de programmer l'envoi"),
-    # tutti/sms_admin.py CONTACT_SUBJECTS
+    # tutti/structures/contact_requests.py CONTACT_SUBJECTS
     N_("Souscrire à l'option SMS"), N_("Crédit SMS"), N_("Autre question"),
 ]
 
@@ -55,7 +55,7 @@ REFUSALS = [
     N_("Ce lien vient d'être utilisé : il ne sert qu'une fois."),
     N_("Élément introuvable."), N_("Structure introuvable."), N_("Personne introuvable."), N_("Compte introuvable."),
     N_("Commande introuvable."), N_("Demande introuvable."),
-    # tutti/sms_admin.py
+    # tutti/structures/
     N_("Le nom d'expéditeur compte de 3 à 11 caractères, lettres sans accent et chiffres uniquement, sans espace, "
        "avec au moins une lettre (par exemple « EMSAUBIN »)."),
     N_("Choisissez un pays dans la liste."),

@@ -7,11 +7,10 @@ from dataclasses import dataclass, field
 import pytest
 from sqlalchemy import select
 
-from tutti import sms_admin
 from tutti.accounts import accounts, reset_links
 from tutti.directory import people
 from tutti.models import Account
-from tutti.structures import structures
+from tutti.structures import contact_requests, credit_orders, sms_settings, structures
 
 PASSWORD = "motdepasse-test"
 ROLES = ("anonymous", "admin", "none", "read", "write", "other_admin", "operator")
@@ -40,7 +39,7 @@ def build_world(db) -> World:
     band = structures.create_structure(db, "Harmonie de Valmont")
     w.school, w.band = school.id, band.id
     for structure in (school, band):
-        sms_admin.set_sms_option(db, structure.id, True, None)
+        sms_settings.set_sms_option(db, structure.id, True, None)
     accounts.create_admin_account(db, school.id, "admin-a", PASSWORD)
     accounts.create_admin_account(db, band.id, "admin-b", PASSWORD)
     accounts.create_operator_account(db, "operateur", PASSWORD)
@@ -54,11 +53,11 @@ def build_world(db) -> World:
         w.logins[key] = login
     w.logins.update(admin="admin-a", other_admin="admin-b", operator="operateur")
     w.band_person = people.create_person(db, band.id, "Hervé", "Valmont", "06 77 77 77 77").id
-    w.order = sms_admin.order_credit(db, school.id, 100, None).id
-    w.order2 = sms_admin.order_credit(db, school.id, 500, None).id
-    w.band_order = sms_admin.order_credit(db, band.id, 1000, None).id
+    w.order = credit_orders.order_credit(db, school.id, 100, None).id
+    w.order2 = credit_orders.order_credit(db, school.id, 500, None).id
+    w.band_order = credit_orders.order_credit(db, band.id, 1000, None).id
     writer = db.scalar(select(Account).where(Account.login == "compte-write"))
-    w.contact = sms_admin.send_contact_request(db, school.id, writer, "option", "zoe@example.org", "Bonjour").id
+    w.contact = contact_requests.send_contact_request(db, school.id, writer, "option", "zoe@example.org", "Bonjour").id
     extra = accounts.person_account(db, w.people["extra"])
     w.token = reset_links.issue_reset_link(db, school.id, extra.id, None)
     return w

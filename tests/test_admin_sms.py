@@ -17,10 +17,11 @@ from tests.admin_world import (  # noqa: F401  (the fixtures are used by name)
     login_as,
     world_fixture,
 )
-from tutti import credit, sms_admin
+from tutti import credit
 from tutti.accounts.errors import AdminError
 from tutti.directory import people
 from tutti.models import AuditLog, ContactRequest, CreditOrder, Person, Structure
+from tutti.structures import credit_orders, sms_settings
 
 SETTINGS = {"sender_name": "EMSAUBIN", "phone_region": "FR", "window_policy": "warn", "low_credit_threshold": "30"}
 BAD_SENDER_NAMES = {
@@ -47,13 +48,13 @@ def _structure(db, structure_id: int) -> Structure:
 
 @pytest.mark.parametrize("name", BAD_SENDER_NAMES.values(), ids=BAD_SENDER_NAMES.keys())
 def test_sender_name_rule_domain_agrees_with_gate(name):
-    assert sms_admin.sender_name_errors(name) == [sms_admin.SENDER_NAME_POLICY]
+    assert sms_settings.sender_name_errors(name) == [sms_settings.SENDER_NAME_POLICY]
     assert not sender_name_ok(name)
 
 
 @pytest.mark.parametrize("name", ["ABC", "EMSAUBIN", "Ecole2026", "A1234567890"])
 def test_sender_name_rule_accepts_valid(name):
-    assert sms_admin.sender_name_errors(name) == [] and sender_name_ok(name)
+    assert sms_settings.sender_name_errors(name) == [] and sender_name_ok(name)
 
 
 def test_sms_settings_invalid_sender_names_refused_nothing_changed(client, db, world):
@@ -99,7 +100,7 @@ def test_sms_settings_page_lists_regions_in_french(client, world):
 def test_sms_settings_new_region_rereads_mobiles(db, world):
     person = people.create_person(db, world.school, "Jef", "Peeters", "0470 12 34 56")
     assert person.mobile_kind == "landline"  # a Belgian mobile, read as a French landline
-    changes = sms_admin.configure_sms(db, world.school, sms_admin.SmsSettings("ECOLE", "BE", "warn", 50), None)
+    changes = sms_settings.configure_sms(db, world.school, sms_settings.SmsSettings("ECOLE", "BE", "warn", 50), None)
     db.expire_all()
     again = db.get(Person, person.id)
     assert (again.mobile_kind, again.mobile_e164) == ("mobile", "+32470123456")
@@ -117,7 +118,7 @@ def test_nav_shows_settings_to_admin_only(client, app, world):
 # The option ------------------------------------------------------------------------------------------------------
 
 def test_subscription_page_without_option_offers_pdf_and_contact(client, db, world):
-    sms_admin.set_sms_option(db, world.school, False, None)
+    sms_settings.set_sms_option(db, world.school, False, None)
     login_as(client, world, "admin")
     page = _text(client.get("/admin/sms/option"))
     assert "L'option SMS n'est pas souscrite" in page
@@ -134,9 +135,9 @@ def test_subscription_pdf_holds_structure_name(client, world):
 
 
 def test_set_sms_option_idempotent_audits_changes_only(db, world):
-    assert sms_admin.set_sms_option(db, world.school, True, None) is False
-    assert sms_admin.set_sms_option(db, world.school, False, None) is True
-    assert sms_admin.set_sms_option(db, world.school, False, None) is False
+    assert sms_settings.set_sms_option(db, world.school, True, None) is False
+    assert sms_settings.set_sms_option(db, world.school, False, None) is True
+    assert sms_settings.set_sms_option(db, world.school, False, None) is False
     actions = db.scalars(select(AuditLog.action).where(AuditLog.structure_id == world.school,
                                                        AuditLog.action.like("sms.option%"))).all()
     assert actions == ["sms.option_on", "sms.option_off"]
@@ -193,7 +194,7 @@ def test_credit_order_forged_pack_refused(client, db, world):
 
 
 def test_credit_order_without_option_refused(client, db, world):
-    sms_admin.set_sms_option(db, world.school, False, None)
+    sms_settings.set_sms_option(db, world.school, False, None)
     login_as(client, world, "admin")
     before = db.scalar(select(func.count()).select_from(CreditOrder))
     page = client.post("/admin/credit/order", data={"pack": "100"})
@@ -202,17 +203,17 @@ def test_credit_order_without_option_refused(client, db, world):
 
 
 def test_order_approved_twice_tops_up_once(db, world):
-    assert sms_admin.decide_order(db, world.order, True, None) is True
-    assert sms_admin.decide_order(db, world.order, True, None) is False
-    assert sms_admin.decide_order(db, world.order, False, None) is False
+    assert credit_orders.decide_order(db, world.order, True, None) is True
+    assert credit_orders.decide_order(db, world.order, True, None) is False
+    assert credit_orders.decide_order(db, world.order, False, None) is False
     assert credit.balance(db, world.school) == 100 == credit.ledger_balance(db, world.school)
     db.expire_all()
     assert db.get(CreditOrder, world.order).status == "approved"
 
 
 def test_order_rejected_adds_nothing(db, world):
-    assert sms_admin.decide_order(db, world.order, False, None) is True
-    assert sms_admin.decide_order(db, world.order, True, None) is False
+    assert credit_orders.decide_order(db, world.order, False, None) is True
+    assert credit_orders.decide_order(db, world.order, True, None) is False
     assert credit.balance(db, world.school) == 0
 
 
@@ -221,7 +222,7 @@ def test_order_cannot_be_approved_by_structure_admin(db, world):
 
     admin_account = db.scalar(select(Account).where(Account.login == "admin-b"))
     with pytest.raises(AdminError, match="Seul l'opérateur"):
-        sms_admin.decide_order(db, world.order, True, admin_account)
+        credit_orders.decide_order(db, world.order, True, admin_account)
     assert credit.balance(db, world.school) == 0
 
 

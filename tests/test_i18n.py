@@ -317,13 +317,14 @@ def test_catalogue_holds_every_text_of_the_templates_and_views(tmp_path):
 
 
 def test_domain_labels_are_in_the_catalogue():
-    from tutti import credit, recipients, sms_admin, window
+    from tutti import credit, recipients, window
     from tutti.accounts import accounts
     from tutti.models import CAMPAIGN_LABELS, LEVELS, MESSAGE_LABELS, MODULES, ORDER_LABELS
+    from tutti.structures import contact_requests, sms_settings
 
     labels = [*recipients.REASON_LABELS.values(), *MESSAGE_LABELS.values(), *CAMPAIGN_LABELS.values(),
               *credit.KIND_LABELS.values(), *LEVELS.values(), *MODULES.values(), *ORDER_LABELS.values(),
-              *window.POLICIES.values(), *sms_admin.CONTACT_SUBJECTS.values(), sms_admin.SENDER_NAME_POLICY,
+              *window.POLICIES.values(), *contact_requests.CONTACT_SUBJECTS.values(), sms_settings.SENDER_NAME_POLICY,
               accounts.LOGIN_POLICY]
     english = {m.id: m.string for m in catalogue("en") if m.id}
     assert [label for label in labels if not english.get(label)] == []

@@ -6,12 +6,11 @@ import click
 from flask import Flask
 
 from blueprints.extensions import db
-from tutti import sms_admin
 from tutti.accounts import accounts
 from tutti.accounts.errors import AdminError
 from tutti.directory import people
 from tutti.models import LEVELS, Structure
-from tutti.structures import structures
+from tutti.structures import credit_orders, sms_settings, structures
 
 
 def _structure(ref: str) -> Structure:
@@ -95,7 +94,7 @@ def register(app: Flask) -> None:
     def sms_option(state: str, structure_ref: str) -> None:
         """Turn a structure's SMS option on (enable) or off (disable)."""
         structure = _structure(structure_ref)
-        changed = sms_admin.set_sms_option(db.session, structure.id, state == "enable", None)
+        changed = sms_settings.set_sms_option(db.session, structure.id, state == "enable", None)
         word = "activée" if state == "enable" else "désactivée"
         click.echo(f"Option SMS {word} pour {structure.name}." if changed
                    else f"L'option SMS était déjà {word} pour {structure.name}.")
@@ -106,7 +105,7 @@ def register(app: Flask) -> None:
     def credit_order(decision: str, order_id: int) -> None:
         """Approve (top up the structure's credit) or reject a pending credit order."""
         try:
-            decided = sms_admin.decide_order(db.session, order_id, decision == "approve", None)
+            decided = credit_orders.decide_order(db.session, order_id, decision == "approve", None)
         except AdminError as error:
             raise _refused(error) from error
         if not decided:

@@ -23,16 +23,9 @@ from blueprints.i18n_labels import localise
 from blueprints.sms.gates import sender_name_ok
 from blueprints.ui import format_number
 from tutti.models import LEVELS, MODULES
-from tutti.sms_admin import (
-    CONTACT_SUBJECTS,
-    MAX_CONTACT_CHARS,
-    MAX_THRESHOLD,
-    PACKS,
-    SENDER_NAME_POLICY,
-    WINDOW_POLICIES,
-    region_name,
-    regions,
-)
+from tutti.structures.contact_requests import CONTACT_SUBJECTS, MAX_CONTACT_CHARS
+from tutti.structures.credit_orders import PACKS
+from tutti.structures.sms_settings import MAX_THRESHOLD, SENDER_NAME_POLICY, WINDOW_POLICIES, region_name, regions
 
 try:
     from wtforms.fields.choices import SelectChoice

@@ -15,10 +15,12 @@ from blueprints.extensions import session
 from blueprints.i18n import N_
 from blueprints.i18n_labels import localise
 from blueprints.ui import PARIS
-from tutti import credit, pdf, sms_admin
+from tutti import credit, pdf
 from tutti.accounts.audit import audit_entries
 from tutti.accounts.errors import AdminError
 from tutti.params import page_number
+from tutti.structures import contact_requests, credit_orders
+from tutti.structures.sms_settings import SmsSettings, configure_sms, region_name
 
 AUDIT_PAGE = 50
 ACTION_LABELS = {  # translated where the audit log shows them
@@ -42,10 +44,10 @@ def sms_settings():
     structure = current_user.structure
     form = SmsSettingsForm(obj=structure)
     if form.validate_on_submit():
-        settings = sms_admin.SmsSettings(form.sender_name.data, form.phone_region.data, form.window_policy.data,
+        settings = SmsSettings(form.sender_name.data, form.phone_region.data, form.window_policy.data,
                                          form.low_credit_threshold.data)
         try:
-            changes = sms_admin.configure_sms(session(), structure.id, settings, current_user)
+            changes = configure_sms(session(), structure.id, settings, current_user)
         except AdminError as error:
             form.form_errors.append(localise(str(error)))
         else:
@@ -63,7 +65,7 @@ def subscription():
 
 def _subscription_page(form: ContactForm, status: int = 200):
     structure = current_user.structure
-    requests = sms_admin.structure_contact_requests(session(), structure.id)
+    requests = contact_requests.structure_contact_requests(session(), structure.id)
     return render_template("admin/subscription.html", structure=structure, form=form, requests=requests), status
 
 
@@ -72,7 +74,7 @@ def _subscription_page(form: ContactForm, status: int = 200):
 def subscription_pdf():
     """Download the subscription form, pre-filled with the structure's details."""
     structure = current_user.structure
-    body = pdf.subscription_form(structure.name, structure.sender_name, sms_admin.region_name(structure.phone_region),
+    body = pdf.subscription_form(structure.name, structure.sender_name, region_name(structure.phone_region),
                                  datetime.now(PARIS).date())
     return Response(body, mimetype="application/pdf",
                     headers={"Content-Disposition": 'attachment; filename="souscription-option-sms.pdf"'})
@@ -86,7 +88,7 @@ def contact():
     if not form.validate_on_submit():
         return _subscription_page(form)
     try:
-        sms_admin.send_contact_request(session(), current_user.structure_id, current_user, form.subject.data,
+        contact_requests.send_contact_request(session(), current_user.structure_id, current_user, form.subject.data,
                                        form.reply_to.data, form.message.data)
     except AdminError as error:
         form.form_errors.append(localise(str(error)))
@@ -103,16 +105,16 @@ def credit_order():
     form = CreditOrderForm()
     if form.validate_on_submit():
         try:
-            order = sms_admin.order_credit(db, structure.id, int(form.pack.data), current_user)
+            order = credit_orders.order_credit(db, structure.id, int(form.pack.data), current_user)
         except AdminError as error:
             form.form_errors.append(localise(str(error)))
         else:
             flash(gettext("Commande n° %(number)s enregistrée : le crédit sera ajouté dès sa validation.",
                           number=order.id), "info")
             return redirect(url_for("admin.credit_order"))
-    return render_template("admin/credit_order.html", form=form, structure=structure, packs=sms_admin.PACKS,
+    return render_template("admin/credit_order.html", form=form, structure=structure, packs=credit_orders.PACKS,
                            balance=credit.balance(db, structure.id),
-                           orders=sms_admin.structure_orders(db, structure.id))
+                           orders=credit_orders.structure_orders(db, structure.id))
 
 
 @bp.route("/admin/audit")

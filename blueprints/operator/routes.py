@@ -11,9 +11,9 @@ from blueprints.admin.access import operator_only
 from blueprints.extensions import session
 from blueprints.operator import bp
 from blueprints.operator.forms import ButtonForm, OptionForm
-from tutti import sms_admin
 from tutti.accounts.errors import NotFound
 from tutti.models import Structure
+from tutti.structures import contact_requests, credit_orders, sms_settings
 
 MAX_STRUCTURES = 1000
 
@@ -24,9 +24,9 @@ def index():
     """List structures with their option, pending credit orders and open contact requests."""
     db = session()
     structures = db.scalars(select(Structure).order_by(Structure.name).limit(MAX_STRUCTURES)).all()
-    return render_template("operator/index.html", structures=structures, orders=sms_admin.pending_orders(db),
-                           requests=sms_admin.open_contact_requests(db), button=ButtonForm(formdata=None),
-                           subjects=sms_admin.CONTACT_SUBJECTS)
+    return render_template("operator/index.html", structures=structures, orders=credit_orders.pending_orders(db),
+                           requests=contact_requests.open_contact_requests(db), button=ButtonForm(formdata=None),
+                           subjects=contact_requests.CONTACT_SUBJECTS)
 
 
 def _back(message: str, category: str = "info"):
@@ -43,7 +43,7 @@ def set_option(structure_id: int):
         return _back(gettext("Demande invalide : rien n'a changé."), "error")
     enabled = form.enabled.data == "1"
     try:
-        sms_admin.set_sms_option(session(), structure_id, enabled, current_user)
+        sms_settings.set_sms_option(session(), structure_id, enabled, current_user)
     except NotFound:
         abort(404)
     structure = session().get(Structure, structure_id)
@@ -56,7 +56,7 @@ def _decide(order_id: int, approve: bool):
     if not ButtonForm().validate_on_submit():
         return _back(gettext("Demande invalide : rien n'a changé."), "error")
     try:
-        decided = sms_admin.decide_order(session(), order_id, approve, current_user)
+        decided = credit_orders.decide_order(session(), order_id, approve, current_user)
     except NotFound:
         abort(404)
     if not decided:
@@ -88,7 +88,7 @@ def contact_handled(request_id: int):
     if not ButtonForm().validate_on_submit():
         return _back(gettext("Demande invalide : rien n'a changé."), "error")
     try:
-        sms_admin.mark_contact_handled(session(), request_id, current_user)
+        contact_requests.mark_contact_handled(session(), request_id, current_user)
     except NotFound:
         abort(404)
     return _back(gettext("Demande n° %(number)s marquée comme traitée.", number=request_id))
