@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from datetime import timedelta
 
 import redis
-from rq import Worker
+from rq import SimpleWorker, Worker
 from rq.exceptions import NoSuchJobError
 from rq.job import Job
 from sqlalchemy import create_engine
@@ -32,7 +32,26 @@ from tutti import redis_conn
 log = logging.getLogger("tutti.worker")
 
 
-class TuttiWorker(Worker):
+class ListensEverySecond:
+    """An RQ worker that listens for RQ's commands (stop a job, shut down) in a thread looking up every second.
+
+    RQ's own thread waits up to 60 s per look, and redis-py's PubSubWorkerThread.stop() waits for it without a
+    timeout: a worker told to stop (SIGTERM), or a burst run at its end, could take a minute to go.
+    """
+
+    def subscribe(self) -> None:
+        log.info("Worker %s: subscribing to channel %s", self.name, self.pubsub_channel_name)
+        self.pubsub = self.connection.pubsub()
+        self.pubsub.subscribe(**{self.pubsub_channel_name: self.handle_payload})
+        self.pubsub_thread = self.pubsub.run_in_thread(
+            sleep_time=1, daemon=True, exception_handler=self._pubsub_exception_handler)
+
+
+class InProcessWorker(ListensEverySecond, SimpleWorker):
+    """Runs jobs in this process, with no work-horse: for the tests' and the benchmarks' burst runs."""
+
+
+class TuttiWorker(ListensEverySecond, Worker):
     """An RQ worker whose work-horses die with it, even when it is killed with SIGKILL."""
 
     def setup_work_horse_signals(self) -> None:
@@ -44,18 +63,6 @@ class TuttiWorker(Worker):
             ctypes.CDLL(None).prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
             if os.getppid() != self.pid:  # the worker died before prctl took effect
                 os._exit(1)
-
-    def subscribe(self) -> None:
-        """Listen for RQ's commands (stop a job, shut down) in a thread that looks up every second.
-
-        RQ's own thread waits up to 60 s per look, and redis-py's PubSubWorkerThread.stop() waits for it
-        without a timeout: a worker told to stop (SIGTERM) could take a minute to go.
-        """
-        log.info("Worker %s: subscribing to channel %s", self.name, self.pubsub_channel_name)
-        self.pubsub = self.connection.pubsub()
-        self.pubsub.subscribe(**{self.pubsub_channel_name: self.handle_payload})
-        self.pubsub_thread = self.pubsub.run_in_thread(
-            sleep_time=1, daemon=True, exception_handler=self._pubsub_exception_handler)
 
     def perform_job(self, job: Job, *args, **kwargs) -> bool:
         """Run the job in the work-horse, then log one line of its outcome (and its campaign's, for a send)."""

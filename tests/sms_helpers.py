@@ -13,7 +13,6 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-import rq
 from sqlalchemy import func, select
 
 from tutti import credit
@@ -438,20 +437,11 @@ def run_worker(app):
     state = app.extensions["tutti"]
     with app.app_context():
         runtime.configure_from_app(app, db.engine)
-    worker = _BurstWorker([state["queue"]], connection=state["redis"])
+    from worker import InProcessWorker
+
+    worker = InProcessWorker([state["queue"]], connection=state["redis"])
     worker.work(burst=True)
     return worker
-
-
-class _BurstWorker(rq.SimpleWorker):
-    """A SimpleWorker that does not listen for RQ's commands (a burst in the test's process needs none).
-
-    Its listening thread can take up to a minute to stop: redis-py's PubSubWorkerThread.stop() joins it
-    without a timeout, and once unsubscribed it may be waiting 60 s for a subscription that never comes.
-    """
-
-    def subscribe(self) -> None:
-        """Listen to nothing."""
 
 
 def make_campaign(db, world: World, login: str = "ecrivain", message: str = "Répétition ce soir à 20h",

@@ -95,15 +95,14 @@ def test_credit_unknown_order(cli):
 
 
 def _run_worker(app) -> None:
-    from rq import SimpleWorker
-
     from blueprints.extensions import db
     from tutti import runtime
+    from worker import InProcessWorker
 
     state = app.extensions["tutti"]
     with app.app_context():
         runtime.configure_from_app(app, db.engine)
-    SimpleWorker([state["queue"]], connection=state["redis"]).work(burst=True)
+    InProcessWorker([state["queue"]], connection=state["redis"]).work(burst=True)
 
 
 def test_done_when_empty_database_to_outbox(cli, app, db):

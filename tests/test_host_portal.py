@@ -7,7 +7,6 @@ import uuid
 from urllib.parse import urlsplit
 
 import pytest
-import rq
 from flask import Flask
 from flask_babel import Babel
 from flask_login import LoginManager
@@ -19,6 +18,7 @@ from blueprints.sms.panel import init_sms_panel, select_recipients
 from tutti import credit, runtime
 from tutti.directory import selections
 from tutti.models import Account, Campaign, CreditMovement, OutboxEntry, Person, Structure
+from worker import InProcessWorker
 
 PREFIX = "/communication/sms"
 PASSWORD = "portail-demo"
@@ -92,7 +92,7 @@ def run_portal_worker(app) -> None:
     state = app.extensions["tutti"]
     with app.app_context():
         runtime.configure_from_app(app, db.engine)
-    rq.SimpleWorker([state["queue"]], connection=state["redis"]).work(burst=True)
+    InProcessWorker([state["queue"]], connection=state["redis"]).work(burst=True)
 
 
 def read(app, statement):

@@ -1,8 +1,8 @@
 """The whole path to phones: recap and Envoyer in the app, the RQ job in a real worker, SMPP to the simulator.
 
 Each test starts a fresh SMSC simulator on a free loopback port, points TUTTI_SMS_TRANSPORT at it, sends
-through the app's own pages, runs the queue with a real `rq.SimpleWorker` in burst mode, and reads what
-each phone got from the simulator's record of every submit_sm (reassembled by UDH). The unit behaviour
+through the app's own pages, runs the queue with a real RQ worker (`worker.InProcessWorker`) in burst mode,
+and reads what each phone got from the simulator's record of every submit_sm (reassembled by UDH). The unit behaviour
 of the transport and the simulator is covered by test_smpp_transport.py and test_smpp_simulator.py;
 here every assertion is about what a structure's send does end to end: texts, encodings, who gets what
 exactly once, and what the credit ledger keeps.
@@ -116,16 +116,15 @@ def run_job(app, **settings) -> None:
 
     `settings` go to tutti.runtime (e.g. provider_patience), as worker.py's configure_from_app would set them.
     """
-    import rq
-
     from blueprints.extensions import db
     from tutti import runtime
+    from worker import InProcessWorker
 
     state = app.extensions["tutti"]
     with app.app_context():
         runtime.configure(db.engine, app.config["TUTTI_SMS_TRANSPORT"], redis_url=app.config["REDIS_URL"],
                           queue_name=app.config["TUTTI_QUEUE_NAME"], **settings)
-    worker = rq.SimpleWorker([state["queue"]], connection=state["redis"])
+    worker = InProcessWorker([state["queue"]], connection=state["redis"])
     assert worker.work(burst=True)
 
 
