@@ -25,7 +25,7 @@ from locust import FastHttpUser, between, events, task
 from locust.env import Environment
 
 from bench.load_record import Plan, Record
-from tutti import encoding
+from tutti.sms import encoding
 
 # What secretaries type: plain French (GSM-7) and French with typographic marks (UCS-2, the costly case).
 TEXTS = [

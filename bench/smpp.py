@@ -5,7 +5,7 @@
 
 Every measurement uses fresh, demo-free data in a temporary SQLite database (one structure, N people with
 distinct mobiles +336…, a personal account that selected them all), a campaign recorded by
-`tutti.campaigns.create` from a `tutti.recipients.Quote` and enqueued as Envoyer enqueues it, `python worker.py
+`tutti.campaigns.create` from a `tutti.sms.cost.Quote` and enqueued as Envoyer enqueues it, `python worker.py
 --burst` as a subprocess (DATABASE_URL, REDIS_URL, TUTTI_QUEUE_NAME, TUTTI_SMS_TRANSPORT in its environment), and
 the SMSC simulator in its own process (`python -m smsc_sim.simulator`). Receipts are pushed far into the future
 (--receipt-delay) so that neither the job nor the bare loop spends time refusing them.
@@ -60,10 +60,11 @@ def seed(db_url: str, n: int) -> tuple[int, list[str]]:
     from sqlalchemy import create_engine, insert, select
     from sqlalchemy.orm import Session
 
-    from tutti import campaigns, credit, recipients
+    from tutti import campaigns, credit
     from tutti.directory import selections
     from tutti.directory.phones import KIND_MOBILE
     from tutti.models import ACCOUNT_PERSONAL, LEVEL_WRITE, MODULE_SMS, Account, Person, Structure, create_all
+    from tutti.sms import cost
 
     engine = create_engine(db_url)
     create_all(engine)
@@ -85,7 +86,7 @@ def seed(db_url: str, n: int) -> tuple[int, list[str]]:
         selection_id = selections.of_account(db, account.id)
         selections.tick(db, selection_id, structure.id, ids, True)
         db.commit()
-        quote = recipients.quote(db, structure.id, selection_id, TEXT)
+        quote = cost.quote(db, structure.id, selection_id, TEXT)
         assert quote.recipients.distinct_numbers == n and quote.parts == 1, quote
         created = campaigns.create(db, structure, account.id, uuid.uuid4().hex, TEXT, quote, "smpp",
                                    selection_id=selection_id)
@@ -255,8 +256,8 @@ def bare_loop(port: int, phones: list[str], window: int = 10) -> float:
     """Send the same messages with a bare smpplib client, `window` submit_sm then their responses; return msg/s."""
     import smpplib.client
 
-    from tutti.encoding import full_text
     from tutti.smpp import pdu_text
+    from tutti.sms.encoding import full_text
 
     [segment] = pdu_text.to_segments(full_text(TEXT), 0)
     client = smpplib.client.Client("127.0.0.1", port, allow_unknown_opt_params=True)

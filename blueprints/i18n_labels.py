@@ -17,7 +17,7 @@ from flask_babel import get_translations, gettext
 from blueprints.i18n import DEFAULT_LANGUAGE, N_, NP_, current_language
 
 LABELS = [
-    # tutti/recipients.py REASON_LABELS
+    # tutti/sms/recipients.py REASON_LABELS
     N_("pas de mobile"), N_("numéro invalide"), N_("numéro fixe"), N_("même numéro que"), N_("désinscrit (STOP)"),
     # tutti/models/sms.py MESSAGE_LABELS and CAMPAIGN_LABELS
     N_("en attente"), N_("envoyé"), N_("reçu"), N_("non reçu"), N_("expiré"), N_("rejeté"), N_("échec"),

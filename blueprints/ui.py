@@ -13,8 +13,8 @@ from flask_babel import gettext
 from flask_login import current_user
 
 from blueprints.i18n import DEFAULT_LANGUAGE, N_, current_language
-from tutti.encoding import SUFFIX
 from tutti.models import Account
+from tutti.sms.encoding import SUFFIX
 
 PARIS = ZoneInfo("Europe/Paris")
 # WORDING.md: « 25/11/2026 à 14:05 » in French; English gets an unambiguous month name. Always Paris time.

@@ -16,10 +16,11 @@ from sqlalchemy.orm import Session
 
 from tests import admin_world
 from tests.admin_world import PASSWORD
-from tutti import campaigns, credit, recipients
+from tutti import campaigns, credit
 from tutti.accounts import accounts
 from tutti.directory import selections
 from tutti.models import Account, Message, OptOut, OutboxEntry, Person, SelectionPerson, Structure, Tag, metadata
+from tutti.sms import cost
 
 # Every kind of visitor, in the order the matrix lists its expectations.
 ROLES = ("anonymous", "admin", "none", "read", "write", "other_admin", "other_write", "operator")
@@ -49,7 +50,7 @@ def _campaign(db: Session, structure_id: int, account_id: int, text: str) -> int
     """Record a campaign of the account's selection the way Envoyer does, and its outbox lines."""
     structure = db.get(Structure, structure_id)
     selection_id = selections.of_account(db, account_id)
-    quote = recipients.quote(db, structure_id, selection_id, text)
+    quote = cost.quote(db, structure_id, selection_id, text)
     made = campaigns.create(db, structure, account_id, uuid.uuid4().hex, text, quote, "outbox",
                             selection_id=selection_id)
     for message in db.scalars(select(Message).where(Message.campaign_id == made.campaign_id)):

@@ -447,7 +447,8 @@ def run_worker(app):
 def make_campaign(db, world: World, login: str = "ecrivain", message: str = "Répétition ce soir à 20h",
                   person_ids: list[int] | None = None) -> int:
     """Record a campaign the way Envoyer does (without the queue); return its id."""
-    from tutti import campaigns, recipients
+    from tutti import campaigns
+    from tutti.sms import cost
 
     account = db.get(Account, world.accounts[login])
     structure = db.get(Structure, account.structure_id)
@@ -456,7 +457,7 @@ def make_campaign(db, world: World, login: str = "ecrivain", message: str = "Ré
     selection_id = selections.of_account(db, account.id)
     selections.tick(db, selection_id, structure.id, person_ids, True)
     db.commit()
-    quote = recipients.quote(db, structure.id, selection_id, message)
+    quote = cost.quote(db, structure.id, selection_id, message)
     return campaigns.create(db, structure, account.id, uuid.uuid4().hex, message, quote, "outbox",
                             selection_id=selection_id).campaign_id
 

@@ -23,10 +23,9 @@ import pytest
 from sqlalchemy import func, select
 
 from smsc_sim.simulator import Simulator
-from tutti import credit, recipients
+from tutti import credit
 from tutti.campaigns import create
 from tutti.directory import selections
-from tutti.encoding import count
 from tutti.models import (
     ACCOUNT_PERSONAL,
     CAMPAIGN_DONE,
@@ -42,6 +41,8 @@ from tutti.models import (
     SelectionPerson,
     Structure,
 )
+from tutti.sms import cost
+from tutti.sms.encoding import count
 
 ROOT = Path(__file__).resolve().parent.parent
 RECIPIENTS = int(os.environ.get("TUTTI_CRASH_RECIPIENTS", "300"))
@@ -87,7 +88,7 @@ def campaign_id(app, db, text):
     selection_id = selections.of_account(db, account.id)
     db.add_all([SelectionPerson(selection_id=selection_id, person_id=p.id) for p in people])
     db.commit()
-    quote = recipients.quote(db, structure.id, selection_id, text)
+    quote = cost.quote(db, structure.id, selection_id, text)
     made = create(db, structure, account.id, uuid.uuid4().hex, text, quote, "smpp", selection_id=selection_id)
     from blueprints.sms.queueing import enqueue_campaign
 

@@ -8,7 +8,7 @@ import sms_reference as ref
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tutti.encoding import (
+from tutti.sms.encoding import (
     GSM7_BASIC,
     GSM7_EXTENSION,
     MAX_MESSAGE_UNITS,

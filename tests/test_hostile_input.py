@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from sms_helpers import body, figure, root_id, shared_app_fixtures, text
 
 from tests.access_world import AccessWorld, build_access_world, login_as, structure_rows, table_snapshot
-from tutti.encoding import MAX_MESSAGE_UNITS, count, encoding_of, full_text, split_parts, units
+from tutti.sms.encoding import MAX_MESSAGE_UNITS, count, encoding_of, full_text, split_parts, units
 
 # Any code point, lone surrogates and control characters included.
 wild_text = st.text(st.characters(exclude_categories=()), max_size=400)

@@ -317,9 +317,10 @@ def test_catalogue_holds_every_text_of_the_templates_and_views(tmp_path):
 
 
 def test_domain_labels_are_in_the_catalogue():
-    from tutti import credit, recipients, window
+    from tutti import credit, window
     from tutti.accounts import accounts
     from tutti.models import CAMPAIGN_LABELS, LEVELS, MESSAGE_LABELS, MODULES, ORDER_LABELS
+    from tutti.sms import recipients
     from tutti.structures import contact_requests, sms_settings
 
     labels = [*recipients.REASON_LABELS.values(), *MESSAGE_LABELS.values(), *CAMPAIGN_LABELS.values(),

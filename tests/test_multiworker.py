@@ -28,7 +28,7 @@ from sqlalchemy import func, select
 
 from blueprints.sms.queueing import job_id
 from smsc_sim.simulator import Simulator
-from tutti import credit, recipients
+from tutti import credit
 from tutti.campaigns import create
 from tutti.directory import selections
 from tutti.models import (
@@ -48,6 +48,7 @@ from tutti.models import (
     SelectionPerson,
     Structure,
 )
+from tutti.sms import cost
 
 ROOT = Path(__file__).resolve().parent.parent
 RECIPIENTS = int(os.environ.get("TUTTI_MULTIWORKER_RECIPIENTS", "300"))
@@ -117,7 +118,7 @@ def record_campaign(app, db, name: str, prefix: str, size: int) -> tuple[int, se
     selection_id = selections.of_account(db, account.id)
     db.add_all([SelectionPerson(selection_id=selection_id, person_id=p.id) for p in people])
     db.commit()
-    quote = recipients.quote(db, structure.id, selection_id, TEXT)
+    quote = cost.quote(db, structure.id, selection_id, TEXT)
     made = create(db, structure, account.id, uuid.uuid4().hex, TEXT, quote, "smpp", selection_id=selection_id)
     return made.campaign_id, set(numbers)
 

@@ -10,7 +10,7 @@ from sqlalchemy import create_engine, func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool
 
-from tutti import campaigns, credit, recipients
+from tutti import campaigns, credit
 from tutti.db import engine_options
 from tutti.directory import selections
 from tutti.directory.people import fold
@@ -25,6 +25,7 @@ from tutti.models import (
     SelectionPerson,
     Structure,
 )
+from tutti.sms import cost
 
 SENDERS = 50
 CREDIT = 30  # enough for 30 sends of one SMS: 20 of the 50 must be refused
@@ -68,7 +69,7 @@ def _send_all_at_once(url: str, structure_id: int, accounts: list[int]) -> list[
             with Session(engine) as db:
                 structure = db.get(Structure, structure_id)
                 selection_id = selections.of_account(db, account_id)
-                quote = recipients.quote(db, structure_id, selection_id, "Répétition avancée à 18h.")
+                quote = cost.quote(db, structure_id, selection_id, "Répétition avancée à 18h.")
                 db.rollback()  # read done: let the 50 start their transactions together
                 barrier.wait()
                 try:

@@ -7,10 +7,11 @@ from sms_helpers import DELIVERABLE, OPTED_OUT, PEOPLE, REASONS, add_person, bui
 from sqlalchemy import create_engine, update
 from sqlalchemy.orm import Session
 
-from tutti import encoding
 from tutti.directory import selections
 from tutti.models import OptOut, Person, SelectionPerson, metadata
-from tutti.recipients import Exclusion, exclusions, message_cost, numbers_digest, quote, resolve
+from tutti.sms import encoding
+from tutti.sms.cost import message_cost, quote
+from tutti.sms.recipients import Exclusion, exclusions, numbers_digest, resolve
 
 NAMES = {key: f"{first} {last}" for key, first, last, _ in PEOPLE}
 

@@ -16,8 +16,8 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from smsc_sim.simulator import Simulator
-from tutti import encoding
 from tutti.smpp import pdu_text, wire
+from tutti.sms import encoding
 
 
 @pytest.fixture

@@ -9,11 +9,11 @@ from collections.abc import Iterator
 import pytest
 
 from smsc_sim.simulator import Simulator
-from tutti import encoding
 from tutti.smpp import wire
 from tutti.smpp.bucket import TokenBucket
 from tutti.smpp.receiver import DeliverHandler
 from tutti.smpp.session import BindError
+from tutti.sms import encoding
 from tutti.transports.base import OutgoingSms
 from tutti.transports.smpp import NOT_SENT, SmppTransport, matches, part_ids
 

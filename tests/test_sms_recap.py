@@ -333,7 +333,7 @@ def test_recap_folded_line_names_only_the_reasons_that_apply(client, db, world):
 
 
 def test_recap_names_first_people_and_links_to_whole_list(writer, db, world, monkeypatch):
-    from tutti import recipients
+    from tutti.sms import recipients
 
     monkeypatch.setattr(recipients, "EXCLUDED_SHOWN", 2)
     page = body(recap(writer, "Bonjour"))

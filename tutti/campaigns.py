@@ -10,7 +10,7 @@ from sqlalchemy import and_, func, insert, literal, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from tutti import credit, encoding, recipients
+from tutti import credit
 from tutti.directory import selections
 from tutti.directory.phones import KIND_MOBILE
 from tutti.models import (
@@ -27,7 +27,8 @@ from tutti.models import (
     message_people,
     utcnow,
 )
-from tutti.recipients import Quote, message_cost
+from tutti.sms import encoding, recipients
+from tutti.sms.cost import Quote, message_cost
 
 # Anything longer is refused before counting, so that a pasted novel costs no CPU.
 MAX_INPUT_CHARS = 2000
@@ -121,7 +122,7 @@ class SelectionChanged(Exception):
 def _insert_messages(db: Session, campaign: Campaign, selection_id: int, quote: Quote) -> bool:
     """Write one message per distinct deliverable number and its people, in SQL; check it matches the quote.
 
-    The rules are tutti.recipients' (mobile, valid, not archived, not opted out, one per number),
+    The rules are tutti.sms.recipients' (mobile, valid, not archived, not opted out, one per number),
     run by the database: 20,000 people cost two statements instead of 40,000 rows through Python.
     """
     sid = campaign.structure_id

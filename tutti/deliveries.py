@@ -23,8 +23,8 @@ from tutti.models import (
     OptOut,
     utcnow,
 )
-from tutti.recipients import message_cost
 from tutti.smpp.receipts import is_stop
+from tutti.sms.cost import message_cost
 
 log = logging.getLogger(__name__)
 # How long an unknown message keeps its credit reserved, waiting for a receipt to vouch for it.

@@ -43,7 +43,7 @@ from tutti.models import (
     OptOut,
     utcnow,
 )
-from tutti.recipients import message_cost
+from tutti.sms.cost import message_cost
 from tutti.transports import Transport, from_url
 from tutti.transports.base import NOT_SENT, OutgoingSms, SendResult, never_left
 

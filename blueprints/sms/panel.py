@@ -151,7 +151,7 @@ def _install_template_helpers(app: Flask) -> None:
     from blueprints import i18n, ui
     from blueprints.admin.access import may_order_credit
     from blueprints.i18n_labels import localise
-    from tutti.encoding import SUFFIX
+    from tutti.sms.encoding import SUFFIX
 
     def may_order(account: Account | None) -> bool:
         # Credit is ordered on Tutti's own administration pages, which a host portal does not serve.

@@ -15,10 +15,11 @@ from blueprints.sms.forms import ComposeForm, SendForm, body_undecodable
 from blueprints.sms.gates import can_send
 from blueprints.sms.history import progress_fragment
 from blueprints.sms.queueing import enqueue_campaign
-from tutti import campaigns, credit, encoding, recipients, window
+from tutti import campaigns, credit, window
 from tutti.directory import selections
 from tutti.models import Selection
 from tutti.params import page_number, to_int
+from tutti.sms import cost, encoding, recipients
 from tutti.transports import kind_of
 
 # People left out listed per page on their own page (the recap names only the first ones).
@@ -49,19 +50,19 @@ def _low_credit() -> dict | None:
     return {"balance": balance} if balance < structure.low_credit_threshold else None
 
 
-def _quote(message: str, selection_id: int) -> tuple[recipients.Quote, int]:
+def _quote(message: str, selection_id: int) -> tuple[cost.Quote, int]:
     """Price the message for the selection, with the version it counted (read again if a change landed meanwhile)."""
     db = session()
     for _attempt in range(3):
         before = selections.version(db, selection_id)
-        quote = recipients.quote(db, current_account.structure_id, selection_id, message)
+        quote = cost.quote(db, current_account.structure_id, selection_id, message)
         if selections.version(db, selection_id) == before:
             break
     return quote, before or 0
 
 
 def _recap(message: str, selection_id: int, notice: str | None = None,
-           counted: tuple[recipients.Quote, int] | None = None):
+           counted: tuple[cost.Quote, int] | None = None):
     quote, version = counted or _quote(message, selection_id)
     balance = credit.balance(session(), current_account.structure_id)
     token = tokens.issue(current_account.id, message, quote, selection_id, version)

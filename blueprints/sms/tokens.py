@@ -8,8 +8,8 @@ import secrets
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
-from tutti import recipients
-from tutti.recipients import Quote
+from tutti.sms import cost
+from tutti.sms.cost import Quote
 
 MAX_AGE = 30 * 60
 
@@ -37,7 +37,7 @@ def issue(account_id: int, message: str, quote: Quote, selection_id: int, versio
 
 def shown_quote(payload: dict, message: str) -> Quote:
     """Rebuild the quote a recap showed from its token: Envoyer charges exactly that, or nothing."""
-    quote = recipients.as_shown(message, int(payload.get("s", 0)), int(payload.get("m", 0)), str(payload.get("d", "")))
+    quote = cost.as_shown(message, int(payload.get("s", 0)), int(payload.get("m", 0)), str(payload.get("d", "")))
     if quote.total != payload.get("c"):
         raise StaleRecap("cost")  # a token of an older shape, or a message counted differently since
     return quote

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from playwright.sync_api import expect
 
-from tutti import encoding
+from tutti.sms import encoding
 
 TEXT = "Repetition ce soir a 20h"
 

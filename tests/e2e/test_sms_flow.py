@@ -8,7 +8,7 @@ import time
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect
 
-from tutti import encoding
+from tutti.sms import encoding
 
 FIRST_TEXT = "Bonjour ça va ou bien Répét ce soir"
 SPECIAL_TEXT = "C’est la fête ce soir"

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import gsm0338  # noqa: F401  (registers the "gsm03.38" codec)
 
-from tutti import encoding
+from tutti.sms import encoding
 
 GSM7 = 0x00  # SMSC default alphabet: one septet per octet, escape pairs as 0x1B + code
 UCS2 = 0x08  # UTF-16BE; surrogate pairs go through as two units
@@ -66,7 +66,7 @@ def decode_text(payload: bytes, data_coding: int, errors: str = "strict") -> str
 
 
 def to_segments(text: str, reference: int) -> list[Segment]:
-    """Cut a message into submit_sm segments, parts as tutti.encoding splits them."""
+    """Cut a message into submit_sm segments, parts as tutti.sms.encoding splits them."""
     data_coding = data_coding_of(text)
     parts = encoding.split_parts(text)
     if not parts:

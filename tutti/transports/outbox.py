@@ -7,8 +7,8 @@ from functools import lru_cache
 from sqlalchemy import insert, select
 from sqlalchemy.orm import sessionmaker
 
-from tutti import encoding
 from tutti.models import OutboxEntry
+from tutti.sms import encoding
 from tutti.transports.base import OutgoingSms, SendResult
 
 

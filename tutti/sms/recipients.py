@@ -1,9 +1,7 @@
-"""From a selection to the numbers an SMS goes to, who is left out and why, and what it costs.
+"""From a selection to the numbers an SMS goes to, and who is left out and why (`tutti.sms.cost` prices it).
 
-`quote` is the one function that prices a send: the recap shows it, Envoyer reserves it, and the
-job's capture can never exceed it. The database does the counting: a selection of 20,000 people
-costs three statements and only the distinct numbers (for their fingerprint) and the first people
-left out come back to Python.
+The database does the counting: a selection of 20,000 people costs three statements and only the
+distinct numbers (for their fingerprint) and the first people left out come back to Python.
 """
 
 from __future__ import annotations
@@ -17,7 +15,6 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
 from sqlalchemy.sql.elements import ColumnElement
 
-from tutti import encoding
 from tutti.directory.phones import KIND_LANDLINE, KIND_MOBILE, KIND_NONE
 from tutti.models import OptOut, Person, SelectionPerson
 
@@ -68,29 +65,6 @@ class Recipients:
     def excluded_count(self) -> int:
         """Return how many selected people will not receive the SMS."""
         return sum(self.left_out.values())
-
-
-@dataclass(frozen=True)
-class Quote:
-    """What a send costs: SMS per message times distinct deliverable numbers."""
-
-    count: encoding.SmsCount
-    recipients: Recipients
-
-    @property
-    def parts(self) -> int:
-        """Return the SMS each recipient costs."""
-        return self.count.parts
-
-    @property
-    def total(self) -> int:
-        """Return the SMS the whole send costs."""
-        return message_cost(self.count.parts, self.recipients.distinct_numbers)
-
-
-def message_cost(parts: int, messages: int) -> int:
-    """Return what `messages` SMS of `parts` parts each cost: the one pricing rule."""
-    return parts * messages
 
 
 def numbers_digest(numbers: Iterable[str]) -> str:
@@ -252,14 +226,3 @@ def receivers(db: Session, structure_id: int, selection_id: int, offset: int, li
     finally:
         result.close()
     return found
-
-
-def quote(db: Session, structure_id: int, selection_id: int, message: str) -> Quote:
-    """Price sending the message to the selection as it is now."""
-    return Quote(encoding.count(message), resolve(db, structure_id, selection_id))
-
-
-def as_shown(message: str, selected: int, distinct_numbers: int, digest: str) -> Quote:
-    """Rebuild the quote a recap showed, to charge exactly that (Envoyer checks the selection still matches)."""
-    return Quote(encoding.count(message), Recipients(selected=selected, distinct_numbers=distinct_numbers,
-                                                     digest=digest))

@@ -1,0 +1,1 @@
+"""Sending SMS: counting (encoding), who receives (recipients) and what it costs (cost)."""
