@@ -12,10 +12,16 @@ from blueprints.api.auth import ApiError, structure_id
 from blueprints.extensions import session
 from tutti import campaigns, credit
 from tutti.models import Account, Campaign, Message, Person, Structure, message_people
-from tutti.params import page_number, to_int
+from tutti.paging import Page, paginate
+from tutti.params import to_int
 
 CAMPAIGNS_PAGE = 50
 MESSAGES_PAGE = 500
+
+
+def _page(total: int, size: int) -> Page:
+    # Past the last page the list is empty, and says the page asked for: a client reading until then stops.
+    return paginate(request.args.get("page", "1"), total, size, clamp=False)
 
 
 def _time(moment: datetime | None) -> str | None:
@@ -34,14 +40,15 @@ def _campaign(campaign: Campaign, author: str | None) -> dict:
 @bp.route("/campaigns")
 def campaign_list():
     """List the structure's campaigns, newest first, 50 a page (?page=2)."""
-    db, page = session(), page_number(request.args.get("page", "1"))
+    db = session()
     total = db.scalar(select(func.count()).where(Campaign.structure_id == structure_id())) or 0
+    page = _page(total, CAMPAIGNS_PAGE)
     rows = db.execute(
         select(Campaign, Account.login).join(Account, Account.id == Campaign.author_id)
         .where(Campaign.structure_id == structure_id()).order_by(Campaign.id.desc())
-        .offset((page - 1) * CAMPAIGNS_PAGE).limit(CAMPAIGNS_PAGE)).all()
-    return jsonify({"campaigns": [_campaign(c, login) for c, login in rows], "page": page,
-                    "pages": max(1, -(-total // CAMPAIGNS_PAGE)), "total": total})
+        .offset(page.offset).limit(page.size)).all()
+    return jsonify({"campaigns": [_campaign(c, login) for c, login in rows], "page": page.number,
+                    "pages": page.pages, "total": total})
 
 
 @bp.route("/campaigns/<campaign_id>")
@@ -52,9 +59,10 @@ def campaign(campaign_id: str):
     found = db.get(Campaign, number) if number is not None else None
     if found is None or found.structure_id != structure_id():
         raise ApiError(404, "Aucun envoi de votre structure n'a cet identifiant.")
-    page = page_number(request.args.get("page", "1"))
+    progress = campaigns.progress(db, found.id)
+    page = _page(progress.total, MESSAGES_PAGE)
     messages = db.scalars(select(Message).where(Message.campaign_id == found.id).order_by(Message.id)
-                          .offset((page - 1) * MESSAGES_PAGE).limit(MESSAGES_PAGE)).all()
+                          .offset(page.offset).limit(page.size)).all()
     people: dict[int, list[dict]] = {}
     if messages:
         for message_id, person_id, external, first, last in db.execute(
@@ -64,12 +72,11 @@ def campaign(campaign_id: str):
         ):
             people.setdefault(message_id, []).append(
                 {"id": person_id, "external_id": external, "first_name": first, "last_name": last})
-    progress = campaigns.progress(db, found.id)
     body = _campaign(found, found.author.login if found.author else None)
     body.update(
         progress={"total": progress.total, "done": progress.done, "by_state": progress.by_state},
         charged=credit.campaign_totals(db, found.id)[credit.CAPTURE],
-        page=page, pages=max(1, -(-progress.total // MESSAGES_PAGE)),
+        page=page.number, pages=page.pages,
         messages=[{"phone": m.phone, "state": m.state, "state_label": m.state_label, "sms": m.parts,
                    "sent_at": _time(m.sent_at), "updated_at": _time(m.updated_at), "people": people.get(m.id, [])}
                   for m in messages])

@@ -20,7 +20,7 @@ from tutti.accounts import audit
 from tutti.directory import people, selections
 from tutti.directory.phones import display
 from tutti.models import SELECTION_LIST, Selection
-from tutti.params import page_number, to_int
+from tutti.params import to_int
 
 _PHONE_LIKE = re.compile(r"\+?[0-9 ().-]+")
 
@@ -35,19 +35,14 @@ def _require_login() -> None:
         abort(403)
 
 
-def _page_number() -> int:
-    raw = request.values.get("page", "1")
-    return page_number(raw)
-
-
-def _list_context(flt: people.PersonFilter, number: int, selection: Selection) -> dict:
+def _list_context(flt: people.PersonFilter, selection: Selection) -> dict:
     db = session()
-    page = people.page_of_people(
-        db, current_user.structure_id, selection.id, flt, number, current_app.config["TUTTI_PAGE_SIZE"]
-    )
+    page, rows = people.page_of_people(db, current_user.structure_id, selection.id, flt,
+                                       request.values.get("page", "1"), current_app.config["TUTTI_PAGE_SIZE"])
     return {
         "flt": flt,
         "page": page,
+        "people": rows,
         "all_selected": people.all_results_selected(db, current_user.structure_id, selection.id, flt),
         "selection": selections.state(db, selection.id),
         "tags": people.structure_tags(db, current_user.structure_id),
@@ -81,7 +76,7 @@ def index():
         if selection is None:
             selection = selections.create(session(), current_user.id, current_user.structure_id, SELECTION_LIST)
             session().commit()
-    context = _list_context(flt, _page_number(), selection)
+    context = _list_context(flt, selection)
     context["actions"] = actions_for(current_user)
     # The language switch brings the page back with its selection, whatever address it was opened at.
     g.switch_next = url_for("people.index", sel=selection.id, **flt.as_args())
@@ -125,7 +120,7 @@ def clear():
 def _results_fragment(flt: people.PersonFilter, selection: Selection) -> Response:
     if not htmx.is_htmx():
         return redirect(url_for("people.index", sel=selection.id, **flt.as_args()))
-    context = _list_context(flt, _page_number(), selection)
+    context = _list_context(flt, selection)
     html = render_template("people/_results.html", **context) + _actions_bar(context["selection"], oob=True)
     return _selection_changed(Response(html), context["selection"])
 

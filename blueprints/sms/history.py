@@ -19,7 +19,7 @@ from blueprints.ui import NavItem, register_nav
 from tutti import campaigns, credit
 from tutti.directory.phones import display
 from tutti.models import Campaign, Message, OutboxEntry, Person, message_people
-from tutti.params import page_number
+from tutti.paging import Page, paginate
 
 PAGE_SIZE = 50
 
@@ -61,14 +61,14 @@ def states(campaign_id: int):
 def history():
     """List the structure's campaigns, newest first."""
     db = session()
-    page = _page()
     total = db.scalar(select(func.count()).where(Campaign.structure_id == current_account.structure_id)) or 0
+    page = _page(total)
     rows = db.scalars(
         select(Campaign).where(Campaign.structure_id == current_account.structure_id)
-        .order_by(Campaign.id.desc()).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)
+        .order_by(Campaign.id.desc()).offset(page.offset).limit(page.size)
         .options(joinedload(Campaign.author))
     ).all()
-    return render_template("sms/history.html", campaigns=rows, page=page, pages=max(1, -(-total // PAGE_SIZE)),
+    return render_template("sms/history.html", campaigns=rows, page=page,
                            monthly=monthly_picture(current_account.structure_id) if total else None)
 
 
@@ -78,10 +78,10 @@ def campaign(campaign_id: int):
     """Show one campaign and the status of each of its recipients."""
     db = session()
     item = campaign_or_404(campaign_id)
-    page = _page()
+    page = _page(item.recipients)
     messages = db.execute(
         select(Message).where(Message.campaign_id == campaign_id).order_by(Message.id)
-        .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)
+        .offset(page.offset).limit(page.size)
     ).scalars().all()
     names: dict[int, list[str]] = {}
     if messages:
@@ -92,8 +92,7 @@ def campaign(campaign_id: int):
         ):
             names.setdefault(message_id, []).append(f"{first} {last}")
     progress = campaigns.progress(db, campaign_id)
-    context = dict(campaign=item, messages=messages, names=names, page=page, display_phone=display,
-                   pages=max(1, -(-item.recipients // PAGE_SIZE)), progress=progress,
+    context = dict(campaign=item, messages=messages, names=names, page=page, display_phone=display, progress=progress,
                    totals=credit.campaign_totals(db, campaign_id), states=states_picture(item, progress.by_state))
     return htmx.render("sms/campaign.html", "sms/_recipients.html", **context)
 
@@ -116,19 +115,18 @@ def cancel(campaign_id: int):
 def outbox():
     """Show what each phone would have received from the outbox (nothing left the machine)."""
     db = session()
-    page = _page()
     total = db.scalar(select(func.count()).where(OutboxEntry.structure_id == current_account.structure_id)) or 0
+    page = _page(total)
     rows = db.scalars(
         select(OutboxEntry).where(OutboxEntry.structure_id == current_account.structure_id)
-        .order_by(OutboxEntry.id.desc()).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)
+        .order_by(OutboxEntry.id.desc()).offset(page.offset).limit(page.size)
     ).all()
-    return render_template("sms/outbox.html", entries=rows, page=page, display_phone=display,
-                           pages=max(1, -(-total // PAGE_SIZE)))
+    return render_template("sms/outbox.html", entries=rows, page=page, display_phone=display)
 
 
-def _page() -> int:
-    raw = request.args.get("page", "1")
-    return page_number(raw)
+def _page(total: int) -> Page:
+    # A page past the last stays as asked, and shows an empty list.
+    return paginate(request.args.get("page", "1"), total, PAGE_SIZE, clamp=False)
 
 
 def init_app(app: Flask) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import current_app, render_template, request
 from flask_babel import gettext
 from sqlalchemy.exc import OperationalError
@@ -18,7 +20,8 @@ from blueprints.sms.queueing import enqueue_campaign
 from tutti import campaigns, credit, window
 from tutti.directory import selections
 from tutti.models import Selection
-from tutti.params import page_number, to_int
+from tutti.paging import paginate
+from tutti.params import to_int
 from tutti.sms import cost, encoding, recipients
 from tutti.transports import kind_of
 
@@ -186,34 +189,33 @@ def _stale(error: str, message: str):
     return _compose(form, selection_id=selection.id if selection is not None else 0)
 
 
+def _selection_list(selection: Selection, total: Callable[[recipients.Recipients], int], size: int,
+                    read: Callable[..., list]) -> dict:
+    """Count the selection and read the page asked for of a list drawn from it (`total` says how long it is)."""
+    db = session()
+    figures = recipients.resolve(db, current_account.structure_id, selection.id, shown=0)
+    page = paginate(request.args.get("page", "1"), total(figures), size)
+    rows = read(db, current_account.structure_id, selection.id, page.offset, page.size)
+    return dict(selection_id=selection.id, figures=figures, page=page, people=rows)
+
+
 @bp.route("/excluded")
 @can_send
 def excluded():
     """List every selected person who would not receive an SMS, and why, a page at a time."""
-    db = session()
-    selection = window_selection.current()
-    figures = recipients.resolve(db, current_account.structure_id, selection.id, shown=0)
-    size = EXCLUDED_PAGE_SIZE
-    pages = max(1, -(-figures.excluded_count // size))
-    page = min(page_number(request.args.get("page", "1")), pages)
-    people = recipients.exclusions(db, current_account.structure_id, selection.id, (page - 1) * size, size)
-    return render_template("sms/excluded.html", figures=figures, people=people, page=page, pages=pages,
-                           selection_id=selection.id)
+    listed = _selection_list(window_selection.current(), lambda figures: figures.excluded_count, EXCLUDED_PAGE_SIZE,
+                             recipients.exclusions)
+    return render_template("sms/excluded.html", **listed)
 
 
 @bp.route("/receivers")
 @can_send
 def receivers():
     """List the people the SMS goes to (one per distinct number), a page at a time, to check them before Envoyer."""
-    db = session()
     selection = window_selection.current()
-    figures = recipients.resolve(db, current_account.structure_id, selection.id, shown=0)
-    size = RECEIVERS_PAGE_SIZE
-    pages = max(1, -(-figures.distinct_numbers // size))
-    page = min(page_number(request.args.get("page", "1")), pages)
-    people = recipients.receivers(db, current_account.structure_id, selection.id, (page - 1) * size, size)
+    listed = _selection_list(selection, lambda figures: figures.distinct_numbers, RECEIVERS_PAGE_SIZE,
+                             recipients.receivers)
     # The recap's version, when the link carries it: the list says so if the selection changed since.
     shown_version = to_int(request.args.get("v"))
     changed = shown_version is not None and shown_version != selection.version
-    return render_template("sms/receivers.html", figures=figures, people=people, page=page, pages=pages,
-                           selection_id=selection.id, changed=changed, start=(page - 1) * size)
+    return render_template("sms/receivers.html", changed=changed, **listed)

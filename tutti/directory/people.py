@@ -14,6 +14,7 @@ from sqlalchemy.sql.functions import FunctionElement
 from tutti.accounts.errors import AdminError, NotFound
 from tutti.directory.phones import parse_mobile
 from tutti.models import Person, SelectionPerson, Structure, Tag, person_tags
+from tutti.paging import Page, paginate
 from tutti.params import to_int
 
 MAX_QUERY_LENGTH = 100
@@ -103,29 +104,12 @@ class ListedPerson:
     tags: tuple[str, ...]
 
 
-@dataclass
-class Page:
-    """One page of the person list."""
-
-    people: list[ListedPerson]
-    number: int
-    pages: int
-    total: int
-
-    @property
-    def selected_here(self) -> set[int]:
-        """Return the ids of the people of this page that are selected."""
-        return {p.id for p in self.people if p.selected}
-
-
 def page_of_people(
-    db: Session, structure_id: int, selection_id: int, flt: PersonFilter, number: int, size: int
-) -> Page:
-    """Return one page of matching people, sorted by name, with which of them are selected."""
+    db: Session, structure_id: int, selection_id: int, flt: PersonFilter, requested: object, size: int
+) -> tuple[Page, list[ListedPerson]]:
+    """Return the page asked for (the last past the end) and its matching people by name, ticked or not."""
     matches = matching_ids(structure_id, flt)
-    total = db.scalar(select(func.count()).select_from(matches.subquery())) or 0
-    pages = max(1, -(-total // size))
-    number = min(max(1, number), pages)
+    page = paginate(requested, db.scalar(select(func.count()).select_from(matches.subquery())) or 0, size)
     # Selecting the people directly (not WHERE id IN …) lets the database walk the sort index and
     # stop at the page, instead of sorting every match; the selection comes along in the same
     # statement, and plain rows cost less than ORM objects on the list's hot path.
@@ -135,8 +119,8 @@ def page_of_people(
         .outerjoin(SelectionPerson, and_(SelectionPerson.selection_id == selection_id,
                                          SelectionPerson.person_id == Person.id))
         .order_by(Person.last_name_key, Person.first_name_key, Person.id)
-        .offset((number - 1) * size)
-        .limit(size)
+        .offset(page.offset)
+        .limit(page.size)
     ).all()
     tags: dict[int, list[str]] = {}
     if rows:
@@ -145,8 +129,7 @@ def page_of_people(
             .where(person_tags.c.person_id.in_([r[0] for r in rows])).order_by(Tag.name)
         ):
             tags.setdefault(person_id, []).append(name)
-    people = [ListedPerson(*row[:7], bool(row[7]), tuple(tags.get(row[0], ()))) for row in rows]
-    return Page(people, number, pages, total)
+    return page, [ListedPerson(*row[:7], bool(row[7]), tuple(tags.get(row[0], ()))) for row in rows]
 
 
 def all_results_selected(db: Session, structure_id: int, selection_id: int, flt: PersonFilter) -> bool:
