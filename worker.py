@@ -172,6 +172,7 @@ def side_sessions(app) -> SideSessions:
 def start_receiver(app, sessions: SideSessions):
     """Keep an SMPP bind open for delivery receipts and STOP replies, when the transport is SMPP."""
     from tutti.deliveries import apply_inbound, apply_receipt
+    from tutti.smpp.config import BindConfig
     from tutti.smpp.receiver import Receiver
 
     def on_receipt(provider_id: str, stat: str, error: str | None, source: str) -> None:
@@ -182,7 +183,8 @@ def start_receiver(app, sessions: SideSessions):
         with sessions() as db:
             apply_inbound(db, source, text)
 
-    receiver = Receiver.from_url(app.config["TUTTI_SMS_TRANSPORT"], on_receipt=on_receipt, on_inbound=on_inbound)
+    config = BindConfig.from_url(app.config["TUTTI_SMS_TRANSPORT"])
+    receiver = Receiver(config, on_receipt=on_receipt, on_inbound=on_inbound)
     receiver.start()
     return receiver
 

@@ -44,6 +44,7 @@ from tutti.models import (
     Message,
     MessagePart,
 )
+from tutti.smpp.config import BindConfig
 from tutti.transports.base import OutgoingSms
 from tutti.transports.smpp import SmppTransport
 
@@ -181,7 +182,7 @@ def test_receipt_before_the_part_is_recorded_is_asked_again_then_applied(app, si
     send_through_app(writer, GSM_TEXT)
     campaign = newest_campaign(db, world.structure_id)
     gaston = db.scalar(select(Message).where(Message.campaign_id == campaign.id, Message.phone == GASTON))
-    transport = SmppTransport.from_url(smpp_url(sim.port))
+    transport = SmppTransport(BindConfig.from_url(smpp_url(sim.port)))
     try:  # the SMS leaves as the job would send it, but nothing is recorded yet
         [result] = transport.send_batch([OutgoingSms(gaston.id, world.structure_id, "CHOEUR", GASTON, "x")])
     finally:

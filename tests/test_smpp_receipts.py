@@ -10,6 +10,7 @@ from datetime import datetime
 import pytest
 
 from smsc_sim.simulator import Simulator
+from tutti.smpp.config import BindConfig
 from tutti.smpp.receipts import format_receipt, is_stop, parse_receipt
 from tutti.smpp.receiver import Receiver
 from tutti.transports.base import OutgoingSms
@@ -109,9 +110,9 @@ def inbox() -> Inbox:
 
 @pytest.fixture
 def receiver(sim, inbox) -> Iterator[Receiver]:
-    r = Receiver.from_url(
-        f"smpp://tutti:secret@127.0.0.1:{sim.port}", on_receipt=inbox.on_receipt, on_inbound=inbox.on_inbound,
-        backoff=(0.05, 0.2),
+    r = Receiver(
+        BindConfig.from_url(f"smpp://tutti:secret@127.0.0.1:{sim.port}"), on_receipt=inbox.on_receipt,
+        on_inbound=inbox.on_inbound, backoff=(0.05, 0.2),
     )  # fmt: skip
     r.start()
     assert r.bound.wait(3)
@@ -120,7 +121,7 @@ def receiver(sim, inbox) -> Iterator[Receiver]:
 
 
 def send(sim: Simulator, to: str, text: str = "Répétition à 18h30.STOP 36608") -> str:
-    transport = SmppTransport.from_url(f"smpp://tutti:secret@127.0.0.1:{sim.port}?throughput=0")
+    transport = SmppTransport(BindConfig.from_url(f"smpp://tutti:secret@127.0.0.1:{sim.port}?throughput=0"))
     [result] = transport.send_batch([OutgoingSms(1, 1, "Ecole", to, text)])
     transport.close()
     return result.provider_id
@@ -139,7 +140,7 @@ def test_receiver_gets_one_receipt_per_part(sim, inbox, receiver):
 
 
 def test_receipt_refused_by_the_transport_bind_reaches_the_receiver(sim, inbox, receiver):
-    transport = SmppTransport.from_url(f"smpp://tutti:secret@127.0.0.1:{sim.port}?throughput=0")
+    transport = SmppTransport(BindConfig.from_url(f"smpp://tutti:secret@127.0.0.1:{sim.port}?throughput=0"))
     [result] = transport.send_batch([OutgoingSms(1, 1, "Ecole", "+33612345678", "x" * 400)])
     assert inbox.wait(lambda: len(inbox.receipts) == 3)
     transport.close()
@@ -183,7 +184,7 @@ def test_receiver_callback_error_gets_the_message_again(sim, inbox):
             raise RuntimeError("database busy")
         inbox.on_inbound(source, dest, text)
 
-    r = Receiver("127.0.0.1", sim.port, "tutti", "secret", on_receipt=inbox.on_receipt, on_inbound=flaky)
+    r = Receiver(BindConfig("127.0.0.1", sim.port, "tutti", "secret"), on_receipt=inbox.on_receipt, on_inbound=flaky)
     r.start()
     sim.inject_mo("+33612345678", "STOP")
     assert inbox.wait(lambda: inbox.inbound)
@@ -192,7 +193,7 @@ def test_receiver_callback_error_gets_the_message_again(sim, inbox):
 
 
 def test_receiver_with_wrong_password_retries_and_stops_cleanly(sim, inbox):
-    r = Receiver("127.0.0.1", sim.port, "tutti", "bad", on_receipt=inbox.on_receipt,
+    r = Receiver(BindConfig("127.0.0.1", sim.port, "tutti", "bad"), on_receipt=inbox.on_receipt,
                  on_inbound=inbox.on_inbound, backoff=(0.05, 0.1))  # fmt: skip
     r.start()
     time.sleep(0.3)

@@ -11,6 +11,7 @@ import pytest
 from smsc_sim.simulator import Simulator
 from tutti.smpp import wire
 from tutti.smpp.bucket import TokenBucket
+from tutti.smpp.config import BindConfig
 from tutti.smpp.receiver import DeliverHandler
 from tutti.smpp.session import BindError
 from tutti.sms import encoding
@@ -33,7 +34,7 @@ def sim() -> Iterator[Simulator]:
 
 
 def transport_for(sim: Simulator, query: str = "throughput=0&window=10", **kwargs: object) -> SmppTransport:
-    return SmppTransport.from_url(f"smpp://tutti:secret@127.0.0.1:{sim.port}?{query}", **kwargs)
+    return SmppTransport(BindConfig.from_url(f"smpp://tutti:secret@127.0.0.1:{sim.port}?{query}"), **kwargs)
 
 
 def sms(i: int, text: str = GSM_TEXT, to: str | None = None) -> OutgoingSms:
@@ -53,17 +54,6 @@ def send(sim: Simulator, batch: list[OutgoingSms], query: str = "throughput=0&wi
 def assert_no_duplicates(sim: Simulator) -> None:
     counts = collections.Counter((m["to"], m["text"]) for m in sim.received())
     assert max(counts.values(), default=1) == 1
-
-
-def test_from_url_reads_credentials_and_options():
-    t = SmppTransport.from_url("smpp://my%40id:p%3Ass@smsc.example:2776?throughput=20&window=4&system_type=VMA")
-    assert (t.host, t.port, t.system_id, t.password) == ("smsc.example", 2776, "my@id", "p:ss")
-    assert (t.throughput, t.window, t.system_type, t.source_ton) == (20.0, 4, "VMA", 5)
-
-
-def test_from_url_refuses_unknown_parameters():
-    with pytest.raises(ValueError, match="windows"):
-        SmppTransport.from_url("smpp://a:b@h?windows=3")
 
 
 @pytest.mark.parametrize("text, data_coding", [(GSM_TEXT, 0), (UCS2_TEXT, 8)])
@@ -231,7 +221,7 @@ def test_send_swallowed_response_is_unknown(sim):
 
 
 def test_send_wrong_password_raises_bind_error(sim):
-    transport = SmppTransport.from_url(f"smpp://tutti:nope@127.0.0.1:{sim.port}")
+    transport = SmppTransport(BindConfig.from_url(f"smpp://tutti:nope@127.0.0.1:{sim.port}"))
     with pytest.raises(BindError) as info:
         transport.send_batch([sms(1)])
     assert info.value.status == wire.RBINDFAIL
@@ -242,7 +232,7 @@ def test_send_wrong_password_raises_bind_error(sim):
 def test_send_unreachable_smsc_raises_before_sending():
     with Simulator() as sim:
         port = sim.port
-    transport = SmppTransport("127.0.0.1", port, "tutti", "secret")
+    transport = SmppTransport(BindConfig("127.0.0.1", port, "tutti", "secret"))
     with pytest.raises(ConnectionError):
         transport.send_batch([sms(1)])
 

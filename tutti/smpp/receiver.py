@@ -8,7 +8,8 @@ from collections.abc import Callable
 
 from smpplib.command import Command
 
-from tutti.smpp import parse_url, pdu_text, wire
+from tutti.smpp import pdu_text, wire
+from tutti.smpp.config import BindConfig
 from tutti.smpp.receipts import MESSAGE_STATES, parse_receipt
 from tutti.smpp.session import Session
 
@@ -81,34 +82,18 @@ class Receiver:
 
     def __init__(
         self,
-        host: str,
-        port: int,
-        system_id: str,
-        password: str,
+        config: BindConfig,
         *,
         on_receipt: OnReceipt,
         on_inbound: OnInbound,
-        mode: str = "receiver",
-        system_type: str = "",
-        timeout: float = 10.0,
-        keepalive: float = 30.0,
         backoff: tuple[float, float] = (0.5, 30.0),
     ) -> None:
-        self.host, self.port, self.system_id, self.password = host, port, system_id, password
-        self.mode, self.system_type = mode, system_type
-        self.timeout, self.keepalive, self.backoff = timeout, keepalive, backoff
+        self.config, self.backoff = config, backoff
         self.handler = DeliverHandler(on_receipt, on_inbound)
         self.bound = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._session: Session | None = None
-
-    @classmethod
-    def from_url(cls, url: str, **kwargs: object) -> Receiver:
-        """Build from the same smpp:// URL as the transport (only system_type is read from its query)."""
-        u = parse_url(url)
-        system_type = u.query.get("system_type", "")
-        return cls(u.host, u.port, u.system_id, u.password, system_type=system_type, **kwargs)  # type: ignore[arg-type]
 
     def start(self) -> None:
         """Start the background thread that binds and stays bound."""
@@ -128,11 +113,7 @@ class Receiver:
     def _run(self) -> None:
         delay = self.backoff[0]
         while not self._stop.is_set():
-            session = Session(
-                self.host, self.port, self.system_id, self.password,
-                mode=self.mode, system_type=self.system_type, timeout=self.timeout,
-                keepalive=self.keepalive, on_deliver=self.handler,
-            )  # fmt: skip
+            session = Session(self.config, mode="receiver", on_deliver=self.handler)
             try:
                 session.open()
             except ConnectionError as exc:  # BindError included: the password may be fixed meanwhile

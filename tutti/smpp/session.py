@@ -11,6 +11,7 @@ from collections.abc import Callable
 from smpplib.command import Command
 
 from tutti.smpp import wire
+from tutti.smpp.config import BindConfig
 
 log = logging.getLogger(__name__)
 
@@ -30,23 +31,14 @@ class Session:
 
     def __init__(
         self,
-        host: str,
-        port: int,
-        system_id: str,
-        password: str,
+        config: BindConfig,
         *,
         mode: str = "transceiver",
-        system_type: str = "",
-        timeout: float = 10.0,
-        keepalive: float = 30.0,
         on_response: Callable[[Command], None] = lambda pdu: None,
         on_deliver: Callable[[Command], int] = lambda pdu: wire.RX_T_APPN,
         on_close: Callable[[], None] = lambda: None,
     ) -> None:
-        self.host, self.port = host, port
-        self.system_id, self.password = system_id, password
-        self.mode, self.system_type = mode, system_type
-        self.timeout, self.keepalive = timeout, keepalive
+        self.config, self.mode = config, mode
         self.on_response, self.on_deliver, self.on_close = on_response, on_deliver, on_close
         self._sock: socket.socket | None = None
         self._write_lock = threading.Lock()
@@ -67,10 +59,11 @@ class Session:
         if self._opened:
             raise RuntimeError("a Session serves one connection: make a new one to reconnect")
         self._opened = True
+        config = self.config
         try:
-            sock = socket.create_connection((self.host, self.port), timeout=self.timeout)
+            sock = socket.create_connection((config.host, config.port), timeout=config.timeout)
         except OSError as exc:  # refused, unreachable, timed out: all mean "no SMSC there now"
-            raise ConnectionError(f"cannot reach {self.host}:{self.port}: {exc}") from exc
+            raise ConnectionError(f"cannot reach {config.host}:{config.port}: {exc}") from exc
         # The socket timeout now bounds writes only; reads wait through select().
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         reader = wire.FrameReader(sock)
@@ -78,11 +71,11 @@ class Session:
         try:
             seq = self._write(
                 f"bind_{self.mode}",
-                system_id=self.system_id,
-                password=self.password,
-                system_type=self.system_type,
+                system_id=config.system_id,
+                password=config.password,
+                system_type=config.system_type,
             )
-            deadline = time.monotonic() + self.timeout
+            deadline = time.monotonic() + config.timeout
             while True:
                 frame = reader.frame(max(0.0, deadline - time.monotonic()))
                 if frame is None:
@@ -116,7 +109,7 @@ class Session:
         if unbind and self.alive:
             try:
                 self.send("unbind")
-                self.closed.wait(min(self.timeout, 1.0))  # the reader closes on unbind_resp
+                self.closed.wait(min(self.config.timeout, 1.0))  # the reader closes on unbind_resp
             except ConnectionError:
                 pass
         self._shutdown()
@@ -151,9 +144,9 @@ class Session:
                     break
         except ConnectionError as exc:
             if self.alive:
-                log.warning("SMPP connection to %s:%s lost: %s", self.host, self.port, exc)
+                log.warning("SMPP connection to %s:%s lost: %s", self.config.host, self.config.port, exc)
         except Exception:  # a PDU smpplib cannot parse: the stream can no longer be trusted
-            log.exception("SMPP session to %s:%s dropped on an unreadable PDU", self.host, self.port)
+            log.exception("SMPP session to %s:%s dropped on an unreadable PDU", self.config.host, self.config.port)
         finally:
             self._shutdown()
             # Last word of the session, after every response it read: whoever waits on
@@ -161,7 +154,7 @@ class Session:
             self.on_close()
 
     def probe(self) -> None:
-        """Send an enquire_link now; the session closes if it goes unanswered for `timeout`."""
+        """Send an enquire_link now; the session closes if it goes unanswered for the config's `timeout`."""
         if not self._enquired:
             self._enquired = time.monotonic()
             try:
@@ -171,9 +164,9 @@ class Session:
 
     def _keep_alive(self) -> None:
         now = time.monotonic()
-        if self._enquired and now - self._enquired > self.timeout:
+        if self._enquired and now - self._enquired > self.config.timeout:
             raise ConnectionError("enquire_link unanswered")
-        if not self._enquired and now - self._last_read > self.keepalive:
+        if not self._enquired and now - self._last_read > self.config.keepalive:
             self.probe()
 
     def _handle(self, frame: bytes) -> bool:

@@ -21,7 +21,8 @@ def from_url(url: str, sessions: sessionmaker) -> Transport:
 
         return OutboxTransport(sessions)
     if url.startswith("smpp://"):
+        from tutti.smpp.config import BindConfig
         from tutti.transports.smpp import SmppTransport
 
-        return SmppTransport.from_url(url)
+        return SmppTransport(BindConfig.from_url(url))
     raise ValueError(f"unknown SMS transport: {url!r} (use 'outbox' or 'smpp://…')")

@@ -25,15 +25,13 @@ from dataclasses import dataclass, field
 
 from smpplib.command import Command
 
-from tutti.smpp import parse_url, pdu_text, wire
+from tutti.smpp import pdu_text, wire
 from tutti.smpp.bucket import TokenBucket
+from tutti.smpp.config import BindConfig
 from tutti.smpp.session import BindError, Session
 from tutti.transports.base import NOT_SENT, OutgoingSms, SendResult
 
 log = logging.getLogger(__name__)
-
-_NUMBERS = {"throughput": float, "window": int, "source_ton": int, "source_npi": int, "timeout": float,
-            "keepalive": float, "retries": int, "reconnects": int}  # fmt: skip
 
 
 def part_ids(provider_id: str | None) -> list[str]:
@@ -82,33 +80,12 @@ class SmppTransport:
 
     name = "smpp"
 
-    def __init__(
-        self,
-        host: str,
-        port: int,
-        system_id: str,
-        password: str,
-        *,
-        throughput: float = 50.0,
-        window: int = 10,
-        system_type: str = "",
-        source_ton: int = 5,
-        source_npi: int = 0,
-        timeout: float = 10.0,
-        keepalive: float = 30.0,
-        retries: int = 10,
-        reconnects: int = 6,
-        on_deliver: Callable[[Command], int] | None = None,
-    ) -> None:
-        self.host, self.port, self.system_id, self.password = host, port, system_id, password
-        self.throughput, self.window, self.system_type = throughput, max(1, window), system_type
-        self.source_ton, self.source_npi = source_ton, source_npi
-        self.timeout, self.keepalive, self.retries = timeout, keepalive, retries
-        self.reconnects = reconnects
+    def __init__(self, config: BindConfig, *, on_deliver: Callable[[Command], int] | None = None) -> None:
+        self.config = config
         # Receipts may come back on this bind too: without a handler, refuse them as "retry later"
         # so the SMSC keeps them for the receiver bind instead of losing them here.
         self.on_deliver = on_deliver or (lambda pdu: wire.RX_T_APPN)
-        self._bucket = TokenBucket(throughput) if throughput > 0 else None
+        self._bucket = TokenBucket(config.throughput) if config.throughput > 0 else None
         self._session: Session | None = None
         self._events: queue.Queue[tuple[Session, Command | None]] = queue.Queue()
         self._refs = itertools.count(secrets.randbelow(256))
@@ -116,19 +93,10 @@ class SmppTransport:
         self._paused_until = 0.0
         self._lock = threading.Lock()
 
-    @classmethod
-    def from_url(cls, url: str, **kwargs: object) -> SmppTransport:
-        """Build from smpp://SYSTEM_ID:PASSWORD@HOST:PORT?throughput=50&window=10&system_type=&source_ton=5."""
-        parsed = parse_url(url)
-        if unknown := set(parsed.query) - set(_NUMBERS) - {"system_type"}:
-            raise ValueError(f"unknown SMPP URL parameters: {', '.join(sorted(unknown))}")
-        options = {k: _NUMBERS[k](v) if k in _NUMBERS else v for k, v in parsed.query.items()}
-        return cls(parsed.host, parsed.port, parsed.system_id, parsed.password, **options, **kwargs)  # type: ignore[arg-type]
-
     @property
     def outgoing_window(self) -> int:
         """How many messages the job marks outgoing (one commit) before handing them to send_batch."""
-        return self.window
+        return self.config.window
 
     def send_batch(self, batch: list[OutgoingSms]) -> list[SendResult]:
         """Send every message; raise ConnectionError only if the SMSC cannot be bound before any send."""
@@ -178,12 +146,13 @@ class SmppTransport:
 
     def _run(self, heap: list[_Part]) -> None:
         inflight: dict[int, tuple[_Part, float]] = {}
+        timeout = self.config.timeout
         while heap or inflight:
             now = time.monotonic()
             for seq, (part, sent) in list(inflight.items()):
-                if now - sent > self.timeout:
+                if now - sent > timeout:
                     del inflight[seq]
-                    self._settle(part, "unknown", error=f"no submit_sm_resp within {self.timeout:g}s")
+                    self._settle(part, "unknown", error=f"no submit_sm_resp within {timeout:g}s")
                     if self._session is not None:
                         self._session.probe()  # a hung SMSC then closes the session
             if self._session is None and not self._reconnect():
@@ -195,7 +164,7 @@ class SmppTransport:
 
     def _submit_ready(self, heap: list[_Part], inflight: dict[int, tuple[_Part, float]], now: float) -> None:
         assert self._session is not None
-        while heap and len(inflight) < self.window and heap[0].due <= now and now >= self._paused_until:
+        while heap and len(inflight) < self.config.window and heap[0].due <= now and now >= self._paused_until:
             if "failed" in heap[0].message.states:
                 # One part refused for good: sending the others would only bill a fragment.
                 self._settle(heapq.heappop(heap), "failed")
@@ -213,7 +182,7 @@ class SmppTransport:
     def _fields(self, part: _Part) -> dict[str, object]:
         sms, segment = part.message.sms, part.segment
         return dict(
-            source_addr_ton=self.source_ton, source_addr_npi=self.source_npi, source_addr=sms.sender,
+            source_addr_ton=self.config.source_ton, source_addr_npi=self.config.source_npi, source_addr=sms.sender,
             dest_addr_ton=1, dest_addr_npi=1, destination_addr=sms.to.lstrip("+"),
             esm_class=segment.esm_class, data_coding=segment.data_coding,
             short_message=segment.short_message, registered_delivery=1,
@@ -224,8 +193,8 @@ class SmppTransport:
         now = time.monotonic()
         due = [now + 0.2]
         if inflight:
-            due.append(min(sent for _, sent in inflight.values()) + self.timeout)
-        if heap and len(inflight) < self.window and self._session is not None:
+            due.append(min(sent for _, sent in inflight.values()) + self.config.timeout)
+        if heap and len(inflight) < self.config.window and self._session is not None:
             start = max(heap[0].due, self._paused_until)
             due.append(start + (self._bucket.delay(now) if self._bucket else 0.0))
         try:
@@ -258,7 +227,7 @@ class SmppTransport:
         part, status = entry[0], pdu.status
         if status == wire.ROK and pdu.command == "submit_sm_resp":
             self._settle(part, "accepted", provider_id=wire.text(pdu.message_id))
-        elif status in wire.RETRYABLE and part.attempts < self.retries:
+        elif status in wire.RETRYABLE and part.attempts < self.config.retries:
             part.attempts += 1
             delay = min(0.05 * 2 ** (part.attempts - 1), 2.0)
             part.due = time.monotonic() + delay
@@ -281,18 +250,14 @@ class SmppTransport:
         def forward(pdu: Command | None) -> None:
             self._events.put((session, pdu))
 
-        session = Session(
-            self.host, self.port, self.system_id, self.password,
-            mode="transceiver", system_type=self.system_type, timeout=self.timeout,
-            keepalive=self.keepalive, on_response=forward, on_deliver=self.on_deliver,
-            on_close=lambda: forward(None),
-        )  # fmt: skip
+        session = Session(self.config, mode="transceiver", on_response=forward, on_deliver=self.on_deliver,
+                          on_close=lambda: forward(None))  # fmt: skip
         session.open()
         self._session = session
 
     def _reconnect(self) -> bool:
         """Bind again after a lost connection, backing off; False if the SMSC stays away."""
-        for attempt in range(self.reconnects):
+        for attempt in range(self.config.reconnects):
             try:
                 self._connect()
                 return True
