@@ -14,7 +14,6 @@ from sqlalchemy.orm import Session
 
 STRUCTURE = "Harmonie de Valmont"
 ROOT = Path(__file__).resolve().parents[2]
-TIMEOUT_MS = 5_000
 MESSAGE = "Concert de l'harmonie samedi à 18h, tenue noire"
 
 
@@ -64,10 +63,10 @@ def _forget_portal_people(live, structure_id: int) -> None:
 
 
 @pytest.fixture
-def context(browser):
+def context(browser, ui_timeout_ms):
     """A browser context of its own (the portal is on another site than the live server), with its errors noted."""
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="fr-FR")
-    context.set_default_timeout(TIMEOUT_MS)
+    context.set_default_timeout(ui_timeout_ms)
     context.problems = []
     context.on("page", lambda page: page.on("pageerror", lambda error: context.problems.append(str(error))))
     yield context

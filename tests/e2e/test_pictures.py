@@ -72,13 +72,13 @@ def test_campaign_states_update_live_then_stop(browsing, live_server, sending_ca
                     c=sending_campaign)
     live_server.sql("UPDATE messages SET state = 'sent' WHERE campaign_id = :c AND phone = '+33612990001'",
                     c=sending_campaign)
-    expect(states.locator(".legend")).to_contain_text("reçu : 1", timeout=10_000)
+    expect(states.locator(".legend")).to_contain_text("reçu : 1")
     expect(states.locator(".legend")).to_contain_text("envoyé (sans accusé de réception) : 1")
     expect(states.locator(".legend")).to_contain_text("en attente : 1")
     live_server.sql("UPDATE messages SET state = 'failed' WHERE campaign_id = :c AND state = 'queued'",
                     c=sending_campaign)
     live_server.sql("UPDATE campaigns SET status = 'done' WHERE id = :c", c=sending_campaign)
-    expect(states.locator(".legend")).to_contain_text("échec : 1", timeout=10_000)
+    expect(states.locator(".legend")).to_contain_text("échec : 1")
     expect(states).not_to_have_attribute("hx-trigger", "every 2s")
     asked = len([u for u in browsing.requests if u.endswith(f"/sms/campaigns/{sending_campaign}/states")])
     page.wait_for_timeout(4_500)  # two polling periods: a stopped picture asks nothing more
