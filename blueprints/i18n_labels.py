@@ -1,7 +1,8 @@
 """The French words of the domain (tutti/), listed for the catalogue, and `localise`, which translates them on screen.
 
-tutti/ imports no Flask: its labels and its refusals are French there, and translated at the edge, by the
-`translate` template filter and by the views, both through `localise`. Extraction only finds strings written inside
+tutti/ imports no Flask: its labels are French there, and translated at the edge, by the `translate` template
+filter and by the views, both through `localise` (its typed refusals are worded by blueprints/refusals.py; the
+message checks listed below are still French sentences of the domain). Extraction only finds strings written inside
 a call, so each of them is repeated below in N_() (NP_() for a singular/plural pair). A text the domain builds with
 values (« L'identifiant « x » est déjà utilisé… ») is listed with placeholders: `localise` recognises the French
 sentence and translates it whole. tests/test_i18n.py checks that every label of the domain is listed here, so a label
@@ -24,7 +25,7 @@ LABELS = [
     N_("inconnu"), N_("annulé"), N_("programmé"), N_("en cours"), N_("terminé"),
     # tutti/credit.py KIND_LABELS
     N_("Crédit initial"), N_("Réapprovisionnement"), N_("Réservation"), N_("Débit"), N_("Libération"),
-    # tutti/models.py MODULES and LEVELS
+    # tutti/models/accounts.py MODULES and LEVELS
     N_("Communication - SMS"), N_("Personnes"), N_("Aucun"), N_("Lecture"), N_("Lecture écriture"),
     # tutti/models/structures.py ORDER_LABELS
     N_("validée"), N_("refusée"),
@@ -39,55 +40,20 @@ REFUSALS = [
     N_("Saisissez votre message : un SMS ne peut pas être vide."),
     N_("Votre message contient des caractères de contrôle invisibles : retirez-les."),
     N_("Votre message contient des caractères illisibles (�) : retapez-les."),
-    # tutti/passwords.py policy_errors
-    N_("Le mot de passe ne peut pas commencer ni finir par un espace."),
-    N_("Le mot de passe ne doit pas contenir l'identifiant."),
-    N_("Le mot de passe est trop simple : variez les caractères."),
-    # tutti/accounts/, tutti/structures/structures.py, tutti/directory/people.py
-    N_("L'identifiant compte de 3 à 40 caractères : lettres minuscules sans accent, chiffres, point (.), tiret (-) "
-       "ou tiret bas (_)."),
-    N_("Ce compte est l'auteur d'envois SMS ou de modifications que l'historique doit garder : il ne peut pas être "
-       "supprimé. Désactivez-le plutôt."),
-    N_("Ce compte est encore référencé par l'historique : il ne peut pas être supprimé. Désactivez-le plutôt."),
-    N_("Ce compte est désactivé : réactivez-le avant de redéfinir son mot de passe."),
-    N_("Ce lien n'est plus valable : il a déjà servi, a expiré ou a été remplacé. Demandez un nouveau lien à "
-       "l'administrateur de votre structure."),
-    N_("Ce lien vient d'être utilisé : il ne sert qu'une fois."),
-    N_("Élément introuvable."), N_("Structure introuvable."), N_("Personne introuvable."), N_("Compte introuvable."),
-    N_("Commande introuvable."), N_("Demande introuvable."),
-    # tutti/structures/
-    N_("Le nom d'expéditeur compte de 3 à 11 caractères, lettres sans accent et chiffres uniquement, sans espace, "
-       "avec au moins une lettre (par exemple « EMSAUBIN »)."),
-    N_("Choisissez un pays dans la liste."),
-    N_("Choisissez l'une des deux façons de traiter un envoi hors des horaires conseillés."),
-    N_("Choisissez l'un des packs proposés : 100, 500, 1 000 ou 5 000 SMS."),
-    N_("Votre structure n'a pas souscrit à l'option SMS : souscrivez-la avant de commander du crédit."),
-    N_("Seul l'opérateur de la plateforme valide ou refuse les commandes de crédit."),
-    N_("Choisissez l'objet de votre demande dans la liste."),
 ]
 
 # Texts the domain builds with values; the placeholders stand for the values, found back in the French text.
 WITH_VALUES = [
     N_("même numéro que %(name)s"),
     N_("Votre message dépasse %(max)s caractères."),
-    N_("Le mot de passe doit contenir au moins %(min)s caractères."),
-    N_("L'identifiant « %(login)s » est déjà utilisé : choisissez-en un autre."),
-    N_("L'identifiant « %(login)s » ou cette personne a déjà un compte."),
-    N_("%(name)s a déjà un compte."),
-    N_("Module de droits inconnu : « %(name)s ». Aucun droit n'a été modifié."),
-    N_("Niveau de droit invalide pour « %(module)s » : choisissez Aucun, Lecture ou Lecture écriture. Aucun droit "
-       "n'a été modifié."),
-    N_("Le seuil d'alerte est un nombre de SMS entre 0 et %(max)s."),
-    N_("Écrivez votre message (%(max)s caractères au plus)."),
 ]
 PLURALS_WITH_VALUES = [
     NP_("Votre message dépasse %(max)s caractères de %(num)s caractère.",
         "Votre message dépasse %(max)s caractères de %(num)s caractères."),
 ]
 
-_NUMBERS = {"num", "max", "min"}  # placeholders holding a number, written again the reader's way
+_NUMBERS = {"num", "max"}  # placeholders holding a number, written again the reader's way
 _DIGITS = r"\d[\d\u00a0]*"
-_LABEL_VALUES = {"module"}  # placeholders holding a label of the domain, translated too
 _SENTENCE_END = re.compile(r"(?<=[.!?]) (?=\S)")
 
 
@@ -108,7 +74,7 @@ def _value(name: str, value: str) -> str:
 
     if name in _NUMBERS:
         return format_number(int(value.replace("\u00a0", "")))
-    return gettext(value) if name in _LABEL_VALUES else value
+    return value
 
 
 def localise(text: str) -> str:

@@ -18,8 +18,9 @@ from tests.admin_world import (  # noqa: F401  (the fixtures are used by name)
     world_fixture,
 )
 from tutti.accounts import accounts, reset_links, rights
-from tutti.accounts.errors import AdminError, PasswordRejected
+from tutti.accounts.passwords import PasswordRejected
 from tutti.models import MODULE_SMS, Account, AuditLog, PasswordResetLink, utcnow
+from tutti.refusals import Refusal, Refused
 
 
 def _account(db, login: str) -> Account:
@@ -43,14 +44,18 @@ def _token(html: str) -> str:
 
 # Logins ----------------------------------------------------------------------------------------------------------
 
-def test_login_errors_invalid_logins_state_rule():
+def test_login_refusals_invalid_logins_state_rule():
     for login in ["ab", "a" * 41, "Zoe", "zoé", "zoe martin", "zoe@martin", "", "zoe/martin"]:
-        assert accounts.login_errors(None, login) == [accounts.LOGIN_POLICY], login  # refused before any query
+        assert accounts.login_refusals(None, login) == [accounts.LOGIN_INVALID], login  # refused before any query
 
 
-def test_login_errors_valid_logins_accepted(db):
+def test_login_refusals_valid_logins_accepted(db):
     for login in ["zoe", "zoe.martin", "zoe-martin_2", "a" * 40]:
-        assert accounts.login_errors(db, login) == [], login
+        assert accounts.login_refusals(db, login) == [], login
+
+
+def test_login_refusals_taken_login_names_it(db, world):
+    assert accounts.login_refusals(db, "compte-read") == [Refusal("login_taken", login="compte-read")]
 
 
 def test_create_account_duplicate_login_french_error_nothing_changed(client, db, world):
@@ -85,7 +90,7 @@ def test_create_account_shows_one_time_link_and_audits(client, db, world):
 def test_create_account_weak_password_from_cli_lists_policy(db, world):
     with pytest.raises(PasswordRejected) as refused:
         accounts.create_personal_account(db, world.school, world.people["target"], "theo", None, password="court")
-    assert any("au moins 10 caractères" in e for e in refused.value.errors)
+    assert Refusal("password_too_short", min=10) in refused.value.refusals
     assert accounts.person_account(db, world.people["target"]) is None
 
 
@@ -148,8 +153,9 @@ def test_rights_forged_post_french_error_nothing_changed(client, db, world):
 
 def test_rights_domain_refuses_unknown_module(db, world):
     account = _account(db, "compte-read")
-    with pytest.raises(AdminError, match="Module de droits inconnu"):
+    with pytest.raises(Refused) as refused:
         rights.set_rights(db, world.school, account.id, {MODULE_SMS: 2, "paie": 1}, None)
+    assert refused.value.refusals == (Refusal("rights_module_unknown", name="paie"),)
     assert _account(db, "compte-read").level(MODULE_SMS) == 1
 
 
@@ -301,8 +307,9 @@ def test_delete_account_author_of_sends_refused(db, world):
     db.add(Campaign(structure_id=world.school, author_id=account.id, token="t" * 32, text="x", suffix="", sender="S",
                     encoding="GSM-7", parts_per_message=1))
     db.commit()
-    with pytest.raises(AdminError, match="Désactivez-le plutôt"):
+    with pytest.raises(Refused) as refused:
         accounts.delete_account(db, world.school, account.id, None)
+    assert refused.value.codes == ["account_has_history"]
     assert _account(db, "compte-write") is not None
 
 

@@ -18,9 +18,9 @@ from tests.admin_world import (  # noqa: F401  (the fixtures are used by name)
     world_fixture,
 )
 from tutti import credit
-from tutti.accounts.errors import AdminError
 from tutti.directory import people
 from tutti.models import AuditLog, ContactRequest, CreditOrder, Person, Structure
+from tutti.refusals import Refused
 from tutti.structures import credit_orders, sms_settings
 
 SETTINGS = {"sender_name": "EMSAUBIN", "phone_region": "FR", "window_policy": "warn", "low_credit_threshold": "30"}
@@ -48,13 +48,13 @@ def _structure(db, structure_id: int) -> Structure:
 
 @pytest.mark.parametrize("name", BAD_SENDER_NAMES.values(), ids=BAD_SENDER_NAMES.keys())
 def test_sender_name_rule_domain_agrees_with_gate(name):
-    assert sms_settings.sender_name_errors(name) == [sms_settings.SENDER_NAME_POLICY]
+    assert sms_settings.sender_name_refusals(name) == [sms_settings.SENDER_NAME_INVALID]
     assert not sender_name_ok(name)
 
 
 @pytest.mark.parametrize("name", ["ABC", "EMSAUBIN", "Ecole2026", "A1234567890"])
 def test_sender_name_rule_accepts_valid(name):
-    assert sms_settings.sender_name_errors(name) == [] and sender_name_ok(name)
+    assert sms_settings.sender_name_refusals(name) == [] and sender_name_ok(name)
 
 
 def test_sms_settings_invalid_sender_names_refused_nothing_changed(client, db, world):
@@ -221,8 +221,9 @@ def test_order_cannot_be_approved_by_structure_admin(db, world):
     from tutti.models import Account
 
     admin_account = db.scalar(select(Account).where(Account.login == "admin-b"))
-    with pytest.raises(AdminError, match="Seul l'opérateur"):
+    with pytest.raises(Refused) as refused:
         credit_orders.decide_order(db, world.order, True, admin_account)
+    assert refused.value.codes == ["operator_only"]
     assert credit.balance(db, world.school) == 0
 
 

@@ -108,7 +108,7 @@ def test_api_key_records_its_last_use(api, db, world):
 
 
 def test_api_key_cannot_revoke_another_structures_key(db, world, other_key):
-    from tutti.accounts.errors import NotFound
+    from tutti.refusals import NotFound
 
     key_id = api_keys.structure_keys(db, world.structures["other"])[0].id
     with pytest.raises(NotFound):
@@ -201,6 +201,23 @@ def test_api_bad_bodies_are_refused_in_french_not_500(client, key, data, content
 def test_api_batch_larger_than_the_limit_is_413(api):
     response = api.post("/api/v1/people", [{"external_id": str(i)} for i in range(1001)])
     assert response.status_code == 413
+    assert error_of(response)["problems"][0]["code"] == "batch_too_large"
+
+
+def test_api_problems_carry_their_code_beside_the_french_text(api, client):
+    client.set_cookie("tutti_lang", "en")  # the API answers in French whatever language a browser picked
+    response = api.post("/api/v1/people", [{"external_id": "x", "first_name": "Léa", "last_name": "Dupont",
+                                            "sexe": "X", "tags": ["inconnu"], "age": 12}])
+    assert response.status_code == 422
+    assert [(p["index"], p["field"], p["code"], p["message"]) for p in error_of(response)["problems"]] == [
+        (0, "age", "field_unknown", "Champ inconnu : « age »."),
+    ]
+    response = api.post("/api/v1/people", [{"external_id": "x", "first_name": "Léa", "last_name": "Dupont",
+                                            "sexe": "X", "tags": ["inconnu"]}])
+    assert [(p["field"], p["code"], p["message"]) for p in error_of(response)["problems"]] == [
+        ("sexe", "sexe_invalid", "Le sexe est « F », « M » ou laissé vide."),
+        ("tags", "tag_unknown", "Tag inconnu : « inconnu » (envoyez d'abord les tags)."),
+    ]
 
 
 def test_api_tags_upsert_and_people_carry_them(api, db, world):

@@ -23,7 +23,6 @@ from sms_helpers import (
 from sqlalchemy import func, select, update
 
 from tutti.accounts import accounts, rights
-from tutti.accounts.errors import AdminError
 from tutti.embedding import api_keys, embed_links
 from tutti.models import (
     LEVEL_NONE,
@@ -39,6 +38,7 @@ from tutti.models import (
     SelectionPerson,
     utcnow,
 )
+from tutti.refusals import Refusal, Refused
 
 app, db, shared = shared_app_fixtures()
 PORTAL = "https://portail.exemple.fr"
@@ -467,6 +467,7 @@ def test_embed_origins_are_normalised_or_refused(typed, origin):
 
 
 def test_embed_origins_list_is_refused_whole_when_one_is_wrong(db, world):
-    with pytest.raises(AdminError):
+    with pytest.raises(Refused) as refused:
         embed_links.set_frame_origins(db, world.structure_id, "https://a.fr\nnot an origin", None)
+    assert refused.value.refusals == (Refusal("origin_invalid", origin="not an origin"),)
     assert embed_links.frame_origins(db, world.structure_id) == [PORTAL]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pathlib
 import re
 from datetime import UTC, datetime
 
@@ -318,15 +319,13 @@ def test_catalogue_holds_every_text_of_the_templates_and_views(tmp_path):
 
 def test_domain_labels_are_in_the_catalogue():
     from tutti import credit, window
-    from tutti.accounts import accounts
     from tutti.models import CAMPAIGN_LABELS, LEVELS, MESSAGE_LABELS, MODULES, ORDER_LABELS
     from tutti.sms import recipients
-    from tutti.structures import contact_requests, sms_settings
+    from tutti.structures import contact_requests
 
     labels = [*recipients.REASON_LABELS.values(), *MESSAGE_LABELS.values(), *CAMPAIGN_LABELS.values(),
               *credit.KIND_LABELS.values(), *LEVELS.values(), *MODULES.values(), *ORDER_LABELS.values(),
-              *window.POLICIES.values(), *contact_requests.CONTACT_SUBJECTS.values(), sms_settings.SENDER_NAME_POLICY,
-              accounts.LOGIN_POLICY]
+              *window.POLICIES.values(), *contact_requests.CONTACT_SUBJECTS.values()]
     english = {m.id: m.string for m in catalogue("en") if m.id}
     assert [label for label in labels if not english.get(label)] == []
 
@@ -334,15 +333,142 @@ def test_domain_labels_are_in_the_catalogue():
 def test_domain_refusals_are_translated(app):
     """The domain builds some refusals with values: each must still be recognised and translated whole."""
     from blueprints.i18n_labels import localise
-    from tutti.accounts.passwords import policy_errors
     from tutti.campaigns import message_errors
 
     refusals = [*message_errors(""), *message_errors("x" * 150), *message_errors("x" * 300),
-                *message_errors("x" * 5000), *message_errors("a\x01\ufffd"), *policy_errors(" ab ", "ab")]
-    assert len(refusals) >= 8
+                *message_errors("x" * 5000), *message_errors("a\x01\ufffd")]
+    assert len(refusals) >= 6
     with app.test_request_context("/", headers=EN):
         untranslated = [r for r in refusals if localise(r) == r or re.search(r"[éèàç]|caractère", localise(r))]
     assert untranslated == []
     with app.test_request_context("/"):
         assert [localise(r) for r in refusals] == refusals
 
+
+
+# --- refusals: codes of the domain, words of the web layer ------------------------------------------------------
+
+FRENCH_SIGNS = re.compile(r"[éèêàâçôûœÉ«»]|\b(?:est|caractères?|identifiant|Choisissez|Votre|nombre)\b")
+
+
+def _refusal_codes_raised_by_the_domain() -> set[str]:
+    """Read every code tutti/ refuses with, from its `Refusal("code"` and `NotFound("code"` calls."""
+    codes, dynamic = set(), []
+    for path in pathlib.Path(i18n_catalogue.ROOT, "tutti").rglob("*.py"):
+        source = path.read_text(encoding="utf-8")
+        codes.update(re.findall(r'\b(?:Refusal|NotFound)\(\s*"(\w+)"', source))
+        dynamic += [f"{path.name}: {m}" for m in re.findall(r'\b(?:Refusal|NotFound)\((?!\s*")[^)]*\)', source)
+                    if path.name != "refusals.py"]
+    assert dynamic == [], "a refusal's code is written out where it is raised, so that this test can find it"
+    return codes
+
+
+def _sample(refusal_code: str):
+    """Build a refusal with a value for each placeholder of its text: numbers big enough to be grouped."""
+    from blueprints.refusals import LABELS, MESSAGES
+    from tutti.refusals import Refusal
+
+    message = MESSAGES[refusal_code]
+    names = set(re.findall(r"%\((\w+)\)s", message if isinstance(message, str) else message[1]))
+    values = {name: 1_000_000 if name in ("num", "max", "min") else next(iter(LABELS[name])) if name in LABELS
+              else "zoe" for name in names}
+    return Refusal(refusal_code, **values)
+
+
+def test_every_refusal_of_the_domain_has_its_words():
+    from blueprints.refusals import MESSAGES
+
+    raised = _refusal_codes_raised_by_the_domain()
+    assert len(raised) > 40
+    assert sorted(raised - set(MESSAGES)) == [], "add the code's French text to blueprints/refusals.py"
+    assert sorted(set(MESSAGES) - raised) == [], "a code the domain no longer raises"
+
+
+def test_every_refusal_in_english_carries_no_french(app):
+    from blueprints.refusals import MESSAGES, words
+
+    with app.test_request_context("/", headers=EN):
+        french = {code: words(_sample(code)) for code in MESSAGES if FRENCH_SIGNS.search(words(_sample(code)))}
+        assert french == {}
+        assert "1,000,000" in words(_sample("threshold_out_of_range"))
+
+
+def test_every_refusal_in_french_is_its_msgid(app):
+    from blueprints.refusals import MESSAGES, french, words
+    from tutti.refusals import Refusal
+
+    with app.test_request_context("/"):
+        for code, message in MESSAGES.items():
+            if isinstance(message, str) and "%(" not in message:
+                assert words(Refusal(code)) == message
+        assert words(_sample("threshold_out_of_range")) == (
+            "Le seuil d'alerte est un nombre de SMS entre 0 et 1\u00a0000\u00a0000.")
+        assert words(Refusal("login_taken", login="zoe")) == (
+            "L'identifiant « zoe » est déjà utilisé : choisissez-en un autre.")
+    with app.test_request_context("/", headers=EN):  # the API's and the command line's text is French anyway
+        assert french(Refusal("password_too_short", min=10)) == "Le mot de passe doit contenir au moins 10 caractères."
+
+
+def test_refusal_labels_among_values_are_translated(app):
+    from blueprints.refusals import words
+    from tutti.models import MODULE_PEOPLE
+    from tutti.refusals import Refusal
+
+    with app.test_request_context("/", headers=EN):
+        assert words(Refusal("rights_level_invalid", module=MODULE_PEOPLE)) == (
+            "Invalid rights level for “People”: choose None, Read or Read and write. No rights were changed.")
+    with app.test_request_context("/"):
+        assert words(Refusal("rights_level_invalid", module=MODULE_PEOPLE)) == (
+            "Niveau de droit invalide pour « Personnes » : choisissez Aucun, Lecture ou Lecture écriture. Aucun droit "
+            "n'a été modifié.")
+
+
+def test_password_refusals_in_both_languages(app):
+    from blueprints.refusals import words
+    from tutti.accounts.passwords import password_refusals
+
+    refusals = password_refusals(" ab ", "ab")
+    assert len(refusals) == 4
+    with app.test_request_context("/", headers=EN):
+        assert [FRENCH_SIGNS.search(words(r)) for r in refusals] == [None] * 4
+    with app.test_request_context("/"):
+        assert [words(r) for r in refusals] == [
+            "Le mot de passe doit contenir au moins 10 caractères.",
+            "Le mot de passe ne peut pas commencer ni finir par un espace.",
+            "Le mot de passe ne doit pas contenir l'identifiant.",
+            "Le mot de passe est trop simple : variez les caractères."]
+
+
+def _create_account(client, world, login_name: str):
+    return client.post(f"/admin/people/{world.people['alice']}/account", data={"login": login_name})
+
+
+def test_taken_login_in_english(client, world):
+    login(client, "admin")
+    english(client)
+    page = text(body(_create_account(client, world, "ecrivain")))
+    assert "The username “ecrivain” is already taken: choose another one." in page
+    assert "déjà utilisé" not in page
+
+
+def test_taken_login_in_french(client, world):
+    login(client, "admin")
+    page = text(body(_create_account(client, world, "ecrivain")))
+    assert "L'identifiant « ecrivain » est déjà utilisé : choisissez-en un autre." in page
+
+
+@pytest.mark.parametrize("lang, forged, expected", [
+    ("en", {"level_facturation": "2"}, "Unknown rights module: “facturation”. No rights were changed."),
+    ("fr", {"level_facturation": "2"}, "Module de droits inconnu : « facturation ». Aucun droit n'a été modifié."),
+    ("en", {"level_communication_sms": "3"},
+     "Invalid rights level for “Communication - SMS”: choose None, Read or Read and write. No rights were changed."),
+    ("fr", {"level_communication_sms": "3"}, "Niveau de droit invalide pour « Communication - SMS » : choisissez "
+                                              "Aucun, Lecture ou Lecture écriture. Aucun droit n'a été modifié."),
+])
+def test_forged_rights_refused_in_the_readers_language(client, world, lang, forged, expected):
+    login(client, "admin")
+    _create_account(client, world, "alice.martin")
+    if lang == "en":
+        english(client)
+    response = client.post(f"/admin/people/{world.people['alice']}/rights", data=forged)
+    assert response.status_code == 400 and expected in text(body(response))

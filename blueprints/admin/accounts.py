@@ -13,14 +13,14 @@ from blueprints.admin.forms import ActionForm, CreateAccountForm, DeleteAccountF
 from blueprints.admin.sms import ACTION_LABELS
 from blueprints.extensions import limiter, session
 from blueprints.i18n import N_
-from blueprints.i18n_labels import localise
+from blueprints.refusals import all_words, sentence
 from tutti.accounts import accounts, reset_links
-from tutti.accounts.errors import AdminError, NotFound, PasswordRejected
-from tutti.accounts.passwords import MIN_LENGTH
+from tutti.accounts.passwords import MIN_LENGTH, PasswordRejected
 from tutti.accounts.rights import set_rights
 from tutti.directory import people
 from tutti.directory.phones import display
 from tutti.models import LEVELS, MODULES, Account, Person
+from tutti.refusals import NotFound, Refused
 
 ACTION_LABELS.update({"people.export": N_("Export des données de personnes")})
 
@@ -86,8 +86,8 @@ def create_account(person_id: int):
         account = accounts.create_personal_account(db, current_user.structure_id, person.id, form.login.data,
                                                 current_user)
         token = reset_links.issue_reset_link(db, current_user.structure_id, account.id, current_user)
-    except AdminError as error:
-        form.login.errors = [localise(e) for e in getattr(error, "errors", [str(error)])]
+    except Refused as refused:
+        form.login.errors = all_words(refused)
         return _answer(person, create_form=form)
     return _answer(person, notice=gettext("Compte « %(login)s » créé. Transmettez ce lien à la personne pour "
                                           "qu'elle choisisse son mot de passe :", login=account.login),
@@ -105,8 +105,8 @@ def _account_action(person_id: int, verb, notice: str, form_class=ActionForm, fo
                                              first_name=person.first_name, last_name=person.last_name))
     try:
         result = verb(db, account)
-    except AdminError as error:
-        return _answer(person, error=localise(str(error)))
+    except Refused as refused:
+        return _answer(person, error=sentence(refused))
     if isinstance(result, str):  # a one-time token
         return _answer(person, notice=notice, link=reset_url(result))
     return _answer(person, notice=notice)
@@ -158,8 +158,8 @@ def rights(person_id: int):
                        error=None if account else gettext("Créez d'abord un compte pour cette personne."))
     try:
         changes = set_rights(db, current_user.structure_id, account.id, form.levels(), current_user)
-    except AdminError as error:
-        return _answer(person, 400, rights=rights_form(_levels(account), formdata=None), error=localise(str(error)))
+    except Refused as refused:
+        return _answer(person, 400, rights=rights_form(_levels(account), formdata=None), error=sentence(refused))
     return _answer(person, notice=gettext("Droits enregistrés.") if changes else gettext("Aucun droit n'a changé."))
 
 
@@ -177,10 +177,10 @@ def reset(token: str):
     if form.validate_on_submit():
         try:
             reset_links.consume_reset_link(db, token, form.password.data)
-        except PasswordRejected as error:
-            form.password.errors = [localise(e) for e in error.errors]
-        except AdminError as error:
-            return _no_store(render_template("admin/reset_invalid.html", message=localise(str(error))), 404)
+        except PasswordRejected as refused:
+            form.password.errors = all_words(refused)
+        except Refused as refused:
+            return _no_store(render_template("admin/reset_invalid.html", message=sentence(refused)), 404)
         else:
             if current_user.is_authenticated:
                 logout_user()

@@ -6,10 +6,11 @@ import click
 from flask import Flask
 
 from blueprints.extensions import db
+from blueprints.refusals import french
 from tutti.accounts import accounts
-from tutti.accounts.errors import AdminError
 from tutti.directory import people
 from tutti.models import LEVELS, Structure
+from tutti.refusals import Refused
 from tutti.structures import credit_orders, sms_settings, structures
 
 
@@ -20,8 +21,8 @@ def _structure(ref: str) -> Structure:
     return structure
 
 
-def _refused(error: AdminError) -> click.ClickException:
-    return click.ClickException(str(error))
+def _refused(refused: Refused) -> click.ClickException:
+    return click.ClickException(" ".join(french(r) for r in refused.refusals))
 
 
 def register(app: Flask) -> None:
@@ -36,7 +37,7 @@ def register(app: Flask) -> None:
         prepare_schema()
         try:
             structure = structures.create_structure(db.session, name)
-        except AdminError as error:
+        except Refused as error:
             raise _refused(error) from error
         click.echo(f"Structure n° {structure.id} créée : {structure.name}")
 
@@ -51,7 +52,7 @@ def register(app: Flask) -> None:
         structure = _structure(structure_ref)
         try:
             person = people.create_person(db.session, structure.id, first_name, last_name, mobile, sexe)
-        except AdminError as error:
+        except Refused as error:
             raise _refused(error) from error
         click.echo(f"Personne n° {person.id} créée : {person.first_name} {person.last_name} "
                    f"(mobile : {person.mobile_e164 or 'aucun'}, {person.mobile_kind})")
@@ -84,7 +85,7 @@ def register(app: Flask) -> None:
                 else:
                     account = accounts.create_personal_account(db.session, structure.id, person_id, login, None,
                                                             password=password, sms_level=int(sms_level))
-        except AdminError as error:
+        except Refused as error:
             raise _refused(error) from error
         click.echo(f"Compte « {account.login} » créé (n° {account.id}).")
 
@@ -106,7 +107,7 @@ def register(app: Flask) -> None:
         """Approve (top up the structure's credit) or reject a pending credit order."""
         try:
             decided = credit_orders.decide_order(db.session, order_id, decision == "approve", None)
-        except AdminError as error:
+        except Refused as error:
             raise _refused(error) from error
         if not decided:
             raise click.ClickException(f"La commande n° {order_id} a déjà été traitée : rien n'a changé.")

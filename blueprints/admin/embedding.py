@@ -15,9 +15,9 @@ from blueprints.admin.sms import ACTION_LABELS
 from blueprints.extensions import session
 from blueprints.i18n import N_
 from blueprints.i18n import lazy_gettext as _l
-from blueprints.i18n_labels import localise
-from tutti.accounts.errors import AdminError, NotFound
+from blueprints.refusals import sentence
 from tutti.embedding import api_keys, embed_links
+from tutti.refusals import NotFound, Refused
 
 ACTION_LABELS.update({"api.key_create": N_("Création d'une clé d'API"),
                       "api.key_revoke": N_("Révocation d'une clé d'API"),
@@ -64,8 +64,8 @@ def create_api_key():
         return _page(key_form=form)
     try:
         created = api_keys.create_key(session(), current_user.structure_id, form.name.data, current_user)
-    except AdminError as error:
-        form.form_errors.append(localise(str(error)))
+    except Refused as refused:
+        form.form_errors.append(sentence(refused))
         return _page(key_form=form)
     return _page(new_key=created.secret)
 
@@ -76,8 +76,8 @@ def revoke_api_key(key_id: int):
     """Revoke an API key: the portal using it is refused from now on."""
     try:
         api_keys.revoke_key(session(), current_user.structure_id, key_id, current_user)
-    except NotFound:
-        flash(gettext("Clé introuvable."), "error")
+    except NotFound as refused:
+        flash(sentence(refused), "error")
     else:
         flash(gettext("La clé est révoquée : elle n'ouvre plus l'API."), "info")
     return redirect(url_for("admin.embedding"))
@@ -93,8 +93,8 @@ def frame_origins():
     try:
         changed = embed_links.set_frame_origins(session(), current_user.structure_id, form.origins.data or "",
                                                 current_user)
-    except AdminError as error:
-        form.origins.errors = [localise(str(error))]
+    except Refused as refused:
+        form.origins.errors = [sentence(refused)]
         return _page(origins_form=form)
     flash(gettext("Sites enregistrés.") if changed else gettext("Rien n'a changé."), "info")
     return redirect(url_for("admin.embedding"))

@@ -19,13 +19,13 @@ from wtforms.validators import AnyOf, DataRequired, EqualTo, InputRequired, Leng
 
 from blueprints.i18n import DEFAULT_LANGUAGE, LazyText, current_language
 from blueprints.i18n import lazy_gettext as _l
-from blueprints.i18n_labels import localise
+from blueprints.refusals import words
 from blueprints.sms.gates import sender_name_ok
 from blueprints.ui import format_number
 from tutti.models import LEVELS, MODULES
 from tutti.structures.contact_requests import CONTACT_SUBJECTS, MAX_CONTACT_CHARS
 from tutti.structures.credit_orders import PACKS
-from tutti.structures.sms_settings import MAX_THRESHOLD, SENDER_NAME_POLICY, WINDOW_POLICIES, region_name, regions
+from tutti.structures.sms_settings import MAX_THRESHOLD, SENDER_NAME_INVALID, WINDOW_POLICIES, region_name, regions
 
 try:
     from wtforms.fields.choices import SelectChoice
@@ -154,7 +154,7 @@ class SmsSettingsForm(FlaskForm):
     def validate_sender_name(self, field) -> None:
         """Apply SMS.md's rule for originators."""
         if not sender_name_ok(field.data):
-            raise ValidationError(localise(SENDER_NAME_POLICY))
+            raise ValidationError(words(SENDER_NAME_INVALID))
 
     def validate_phone_region(self, field) -> None:
         """Accept only a region phonenumbers knows."""

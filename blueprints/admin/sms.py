@@ -13,12 +13,12 @@ from blueprints.admin.access import credit_orderer, structure_admin, structure_m
 from blueprints.admin.forms import ContactForm, CreditOrderForm, SmsSettingsForm
 from blueprints.extensions import session
 from blueprints.i18n import N_
-from blueprints.i18n_labels import localise
+from blueprints.refusals import sentence
 from blueprints.ui import PARIS
 from tutti import credit, pdf
 from tutti.accounts.audit import audit_entries
-from tutti.accounts.errors import AdminError
 from tutti.params import page_number
+from tutti.refusals import Refused
 from tutti.structures import contact_requests, credit_orders
 from tutti.structures.sms_settings import SmsSettings, configure_sms, region_name
 
@@ -48,8 +48,8 @@ def sms_settings():
                                          form.low_credit_threshold.data)
         try:
             changes = configure_sms(session(), structure.id, settings, current_user)
-        except AdminError as error:
-            form.form_errors.append(localise(str(error)))
+        except Refused as refused:
+            form.form_errors.append(sentence(refused))
         else:
             flash(gettext("Configuration enregistrée.") if changes else gettext("Rien n'a changé."), "info")
             return redirect(url_for("admin.sms_settings"))
@@ -90,8 +90,8 @@ def contact():
     try:
         contact_requests.send_contact_request(session(), current_user.structure_id, current_user, form.subject.data,
                                        form.reply_to.data, form.message.data)
-    except AdminError as error:
-        form.form_errors.append(localise(str(error)))
+    except Refused as refused:
+        form.form_errors.append(sentence(refused))
         return _subscription_page(form)
     flash(gettext("Votre demande est envoyée : l'opérateur de la plateforme vous répondra."), "info")
     return redirect(url_for("admin.subscription"))
@@ -106,8 +106,8 @@ def credit_order():
     if form.validate_on_submit():
         try:
             order = credit_orders.order_credit(db, structure.id, int(form.pack.data), current_user)
-        except AdminError as error:
-            form.form_errors.append(localise(str(error)))
+        except Refused as refused:
+            form.form_errors.append(sentence(refused))
         else:
             flash(gettext("Commande n° %(number)s enregistrée : le crédit sera ajouté dès sa validation.",
                           number=order.id), "info")

@@ -7,6 +7,7 @@ from flask import jsonify
 from blueprints.api import bp
 from blueprints.api.auth import ApiError, json_body, structure_id
 from blueprints.extensions import session
+from blueprints.refusals import french
 from tutti.embedding import portal_sync
 
 
@@ -15,13 +16,19 @@ def _sync(upsert, items: object, single: bool):
     try:
         outcome = upsert(session(), structure_id(), items)
     except portal_sync.SyncRefused as refused:
-        raise ApiError(refused.status, str(refused.problems[0].message) if refused.status != 422 else None,
-                       [p.as_dict() for p in refused.problems]) from refused
+        raise ApiError(refused.status, french(refused.problems[0].refusal) if refused.status != 422 else None,
+                       [_problem(p) for p in refused.problems]) from refused
     status = 201 if outcome.created else 200
     if single:
         return jsonify(outcome.items[0]), status
     return jsonify({"items": outcome.items, "created": outcome.created,
                     "updated": len(outcome.items) - outcome.created}), status
+
+
+def _problem(problem: portal_sync.Problem) -> dict:
+    """Return a problem as the API shows it: where, why (its code) and the French text."""
+    return {"index": problem.index, "field": problem.field, "message": french(problem.refusal),
+            "code": problem.refusal.code}
 
 
 def _batch(body: object, name: str) -> object:

@@ -11,8 +11,8 @@ from blueprints.admin.access import operator_only
 from blueprints.extensions import session
 from blueprints.operator import bp
 from blueprints.operator.forms import ButtonForm, OptionForm
-from tutti.accounts.errors import NotFound
 from tutti.models import Structure
+from tutti.refusals import NotFound
 from tutti.structures import contact_requests, credit_orders, sms_settings
 
 MAX_STRUCTURES = 1000

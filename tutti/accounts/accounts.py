@@ -1,7 +1,7 @@
 """Accounts: a person's account, the structure's administrator account, operators; logins, enabling, deleting.
 
 Every verb is scoped to a structure (an id of another structure is not found, and nothing changes), refuses bad
-input with a French message (`AdminError`) before writing anything, writes one audit row per change, and commits.
+input (`Refused`, with a code per reason) before writing anything, writes one audit row per change, and commits.
 """
 
 from __future__ import annotations
@@ -15,8 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from tutti.accounts.audit import audit
-from tutti.accounts.errors import AdminError, NotFound, PasswordRejected
-from tutti.accounts.passwords import hash_password, policy_errors
+from tutti.accounts.passwords import PasswordRejected, hash_password, password_refusals
 from tutti.directory.people import fold, structure_person
 from tutti.models import (
     ACCOUNT_ADMIN,
@@ -31,10 +30,10 @@ from tutti.models import (
     Person,
     Structure,
 )
+from tutti.refusals import NotFound, Refusal, Refused
 
 LOGIN_RULE = re.compile(r"[a-z0-9._-]{3,40}")
-LOGIN_POLICY = ("L'identifiant compte de 3 à 40 caractères : lettres minuscules sans accent, chiffres, "
-                "point (.), tiret (-) ou tiret bas (_).")
+LOGIN_INVALID = Refusal("login_invalid")  # 3 to 40 characters: a-z, digits, dot, hyphen, underscore
 
 
 def person_account(db: Session, person_id: int) -> Account | None:
@@ -52,16 +51,16 @@ def accounts_of(db: Session, person_ids: list[int]) -> dict[int, Account]:
 def structure_account(db: Session, structure_id: int, account_id: int) -> Account:
     account = db.get(Account, account_id)
     if account is None or account.structure_id != structure_id or account.kind != ACCOUNT_PERSONAL:
-        raise NotFound("Compte introuvable.")
+        raise NotFound("account_not_found")
     return account
 
 
-def login_errors(db: Session, login: str) -> list[str]:
-    """Return what is wrong with a new login, in French; empty when it can be used."""
+def login_refusals(db: Session, login: str) -> list[Refusal]:
+    """Return what is wrong with a new login; empty when it can be used."""
     if not LOGIN_RULE.fullmatch(login or ""):
-        return [LOGIN_POLICY]
+        return [LOGIN_INVALID]
     if db.scalar(select(exists().where(func.lower(Account.login) == login.lower()))):
-        return [f"L'identifiant « {login} » est déjà utilisé : choisissez-en un autre."]
+        return [Refusal("login_taken", login=login)]
     return []
 
 
@@ -70,7 +69,7 @@ def suggest_login(db: Session, person: Person) -> str:
     base = re.sub(r"[^a-z0-9.-]+", "-", f"{fold(person.first_name)}.{fold(person.last_name)}").strip(".-")[:36]
     base = base if len(base) >= 3 else f"personne-{person.id}"
     login, n = base, 1
-    while login_errors(db, login) and n < 100:
+    while login_refusals(db, login) and n < 100:
         n += 1
         login = f"{base}{n}"
     return login
@@ -78,11 +77,11 @@ def suggest_login(db: Session, person: Person) -> str:
 
 def _new_account(db: Session, structure_id: int | None, kind: str, login: str, password: str | None,
                  person_id: int | None = None) -> Account:
-    errors = login_errors(db, login)
+    refusals = login_refusals(db, login)
     if password is not None:
-        errors += policy_errors(password, login)
-    if errors:
-        raise PasswordRejected(errors)
+        refusals += password_refusals(password, login)
+    if refusals:
+        raise PasswordRejected(*refusals)
     # Without a password the account gets an unguessable one: its person sets theirs through a reset link.
     account = Account(structure_id=structure_id, person_id=person_id, kind=kind, login=login,
                       password_hash=hash_password(password if password is not None else secrets.token_urlsafe(32)))
@@ -91,7 +90,7 @@ def _new_account(db: Session, structure_id: int | None, kind: str, login: str, p
         db.flush()
     except IntegrityError as error:  # the same login or person, taken at the same moment by another request
         db.rollback()
-        raise AdminError(f"L'identifiant « {login} » ou cette personne a déjà un compte.") from error
+        raise Refused(Refusal("login_or_person_taken", login=login)) from error
     return account
 
 
@@ -100,7 +99,7 @@ def create_personal_account(db: Session, structure_id: int, person_id: int, logi
     """Create the personal account of a person of the structure (« Créer un compte »)."""
     person = structure_person(db, structure_id, person_id)
     if person_account(db, person.id) is not None:
-        raise AdminError(f"{person.first_name} {person.last_name} a déjà un compte.")
+        raise Refused(Refusal("person_has_account", name=f"{person.first_name} {person.last_name}"))
     check_levels({MODULE_SMS: sms_level})
     account = _new_account(db, structure_id, ACCOUNT_PERSONAL, login, password, person.id)
     account.set_level(MODULE_SMS, int(sms_level))  # every other line of the grid starts at « Aucun »
@@ -114,7 +113,7 @@ def create_admin_account(db: Session, structure_id: int, login: str, password: s
                          actor: Account | None = None) -> Account:
     """Create a structure's shared administrator account."""
     if db.get(Structure, structure_id) is None:
-        raise NotFound("Structure introuvable.")
+        raise NotFound("structure_not_found")
     account = _new_account(db, structure_id, ACCOUNT_ADMIN, login, password)
     audit(db, structure_id, actor, "account.create_admin", login)
     db.commit()
@@ -150,8 +149,7 @@ def delete_account(db: Session, structure_id: int, account_id: int, actor: Accou
     authored = db.scalar(select(exists().where(Campaign.author_id == account.id)))
     authored = authored or db.scalar(select(exists().where(OptOut.removed_by_id == account.id)))
     if authored:
-        raise AdminError("Ce compte est l'auteur d'envois SMS ou de modifications que l'historique doit garder : "
-                         "il ne peut pas être supprimé. Désactivez-le plutôt.")
+        raise Refused(Refusal("account_has_history"))
     login = account.login
     db.delete(account)
     audit(db, structure_id, actor, "account.delete", login)
@@ -159,19 +157,18 @@ def delete_account(db: Session, structure_id: int, account_id: int, actor: Accou
         db.commit()
     except IntegrityError as error:  # a row this check does not know of still names the account
         db.rollback()
-        raise AdminError("Ce compte est encore référencé par l'historique : il ne peut pas être supprimé. "
-                         "Désactivez-le plutôt.") from error
+        raise Refused(Refusal("account_still_referenced")) from error
 
 
 def check_levels(levels: Mapping[str, object]) -> dict[str, int]:
+    """Return the levels as numbers, or refuse the whole grid: a module unknown, a level not offered."""
     unknown = [m for m in levels if m not in MODULES]
     if unknown:
-        raise AdminError(f"Module de droits inconnu : « {unknown[0][:40]} ». Aucun droit n'a été modifié.")
+        raise Refused(Refusal("rights_module_unknown", name=unknown[0][:40]))
     checked = {}
     for module, raw in levels.items():
         text = str(raw).strip()
         if text not in {str(level) for level in LEVELS}:
-            raise AdminError(f"Niveau de droit invalide pour « {MODULES[module]} » : choisissez Aucun, Lecture ou "
-                             "Lecture écriture. Aucun droit n'a été modifié.")
+            raise Refused(Refusal("rights_level_invalid", module=module))
         checked[module] = int(text)
     return checked

@@ -5,6 +5,8 @@ from __future__ import annotations
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from tutti.refusals import Refusal, Refused
+
 _hasher = PasswordHasher()
 MIN_LENGTH = 10
 
@@ -28,15 +30,19 @@ def check_password(password_hash: str, password: str) -> bool:
         return False
 
 
-def policy_errors(password: str, login: str = "") -> list[str]:
-    """Return what is wrong with a new password, in French; empty when it is acceptable."""
-    errors = []
+class PasswordRejected(Refused):
+    """A new account or password refused: each rule the password (or the login) breaks is one reason."""
+
+
+def password_refusals(password: str, login: str = "") -> list[Refusal]:
+    """Return each rule a new password breaks; empty when it is acceptable."""
+    refusals = []
     if len(password) < MIN_LENGTH:
-        errors.append(f"Le mot de passe doit contenir au moins {MIN_LENGTH} caractères.")
+        refusals.append(Refusal("password_too_short", min=MIN_LENGTH))
     if password.strip() != password or not password.strip():
-        errors.append("Le mot de passe ne peut pas commencer ni finir par un espace.")
+        refusals.append(Refusal("password_edge_space"))
     if login and login.lower() in password.lower():
-        errors.append("Le mot de passe ne doit pas contenir l'identifiant.")
+        refusals.append(Refusal("password_contains_login"))
     if len(set(password)) < 4:
-        errors.append("Le mot de passe est trop simple : variez les caractères.")
-    return errors
+        refusals.append(Refusal("password_too_simple"))
+    return refusals

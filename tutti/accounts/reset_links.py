@@ -11,13 +11,13 @@ from sqlalchemy.orm import Session
 
 from tutti.accounts.accounts import structure_account
 from tutti.accounts.audit import audit
-from tutti.accounts.errors import AdminError, PasswordRejected
-from tutti.accounts.passwords import hash_password, policy_errors
+from tutti.accounts.passwords import PasswordRejected, hash_password, password_refusals
 from tutti.models import (
     Account,
     PasswordResetLink,
     utcnow,
 )
+from tutti.refusals import Refusal, Refused
 
 RESET_LINK_TTL = timedelta(hours=48)
 
@@ -32,7 +32,7 @@ def issue_reset_link(db: Session, structure_id: int, account_id: int, actor: Acc
     now = now or utcnow()
     account = structure_account(db, structure_id, account_id)
     if not account.active:
-        raise AdminError("Ce compte est désactivé : réactivez-le avant de redéfinir son mot de passe.")
+        raise Refused(Refusal("account_disabled"))
     db.execute(update(PasswordResetLink).where(PasswordResetLink.account_id == account.id,
                                                PasswordResetLink.used_at.is_(None)).values(used_at=now))
     token = secrets.token_urlsafe(32)
@@ -62,16 +62,15 @@ def consume_reset_link(db: Session, token: str, password: str, now: datetime | N
     link = db.scalar(_live_link(token or "", now))
     account = db.get(Account, link.account_id) if link else None
     if account is None or not account.active:
-        raise AdminError("Ce lien n'est plus valable : il a déjà servi, a expiré ou a été remplacé. "
-                         "Demandez un nouveau lien à l'administrateur de votre structure.")
-    errors = policy_errors(password, account.login)
-    if errors:
-        raise PasswordRejected(errors)
+        raise Refused(Refusal("reset_link_invalid"))
+    refusals = password_refusals(password, account.login)
+    if refusals:
+        raise PasswordRejected(*refusals)
     used = db.execute(update(PasswordResetLink).where(PasswordResetLink.id == link.id,
                                                       PasswordResetLink.used_at.is_(None)).values(used_at=now))
     if used.rowcount != 1:  # the same link, submitted twice at once
         db.rollback()
-        raise AdminError("Ce lien vient d'être utilisé : il ne sert qu'une fois.")
+        raise Refused(Refusal("reset_link_just_used"))
     db.execute(update(Account).where(Account.id == account.id).values(
         password_hash=hash_password(password), session_version=Account.session_version + 1))
     audit(db, account.structure_id, account, "account.password_set", account.login)

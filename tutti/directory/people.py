@@ -11,11 +11,11 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
 from sqlalchemy.sql.functions import FunctionElement
 
-from tutti.accounts.errors import AdminError, NotFound
 from tutti.directory.phones import parse_mobile
 from tutti.models import Person, SelectionPerson, Structure, Tag, person_tags
 from tutti.paging import Page, paginate
 from tutti.params import to_int
+from tutti.refusals import NotFound, Refusal, Refused
 
 MAX_QUERY_LENGTH = 100
 SEXES = {"F": "F", "M": "M"}
@@ -152,12 +152,12 @@ def create_person(db: Session, structure_id: int, first_name: str, last_name: st
     """Add a person to a structure's list, with the mobile read in the structure's region."""
     structure = db.get(Structure, structure_id)
     if structure is None:
-        raise NotFound("Structure introuvable.")
+        raise NotFound("structure_not_found")
     first, last = first_name.strip(), last_name.strip()
     if not first or not last or len(first) > 100 or len(last) > 100:
-        raise AdminError("Le prénom et le nom sont obligatoires (100 caractères au plus).")
+        raise Refused(Refusal("names_required"))
     if sexe not in ("", "F", "M"):
-        raise AdminError("Le sexe est « F », « M » ou laissé vide.")
+        raise Refused(Refusal("sexe_invalid"))
     phone = parse_mobile(mobile, structure.phone_region)
     person = Person(structure_id=structure_id, first_name=first, last_name=last, first_name_key=fold(first),
                     last_name_key=fold(last), sexe=sexe, mobile_raw=phone.raw, mobile_e164=phone.e164,
@@ -171,5 +171,5 @@ def structure_person(db: Session, structure_id: int, person_id: int) -> Person:
     """Return a person of the structure, or raise NotFound."""
     person = db.get(Person, person_id)
     if person is None or person.structure_id != structure_id:
-        raise NotFound("Personne introuvable.")
+        raise NotFound("person_not_found")
     return person

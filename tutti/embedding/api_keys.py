@@ -16,8 +16,8 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from tutti.accounts.audit import audit
-from tutti.accounts.errors import AdminError, NotFound
 from tutti.models import Account, ApiKey, utcnow
+from tutti.refusals import NotFound, Refusal, Refused
 
 KEY_START = "tutti_"
 MAX_NAME = 80
@@ -42,7 +42,7 @@ def create_key(db: Session, structure_id: int, name: str, actor: Account | None)
     """Create a key for the structure; the caller shows `secret` once."""
     name = " ".join((name or "").split())
     if not 1 <= len(name) <= MAX_NAME:
-        raise AdminError(f"Donnez un nom à la clé (de 1 à {MAX_NAME} caractères), par exemple le nom du portail.")
+        raise Refused(Refusal("key_name_length", max=MAX_NAME))
     prefix = secrets.token_hex(4)
     secret = f"{KEY_START}{prefix}_{secrets.token_urlsafe(32)}"
     key = ApiKey(structure_id=structure_id, name=name, prefix=prefix, key_hash=_hash(secret),
@@ -58,7 +58,7 @@ def revoke_key(db: Session, structure_id: int, key_id: int, actor: Account | Non
     """Revoke a key of the structure: it opens nothing from now on."""
     key = db.get(ApiKey, key_id)
     if key is None or key.structure_id != structure_id:
-        raise NotFound("Clé introuvable.")
+        raise NotFound("key_not_found")
     if key.revoked_at is None:
         key.revoked_at = utcnow()
         audit(db, structure_id, actor, "api.key_revoke", f"{key.name} ({KEY_START}{key.prefix}…)")

@@ -16,8 +16,8 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from tutti.accounts.audit import audit
-from tutti.accounts.errors import AdminError
 from tutti.models import LEVEL_WRITE, MODULE_SMS, Account, ApiKey, EmbedLink, FrameOrigin, utcnow
+from tutti.refusals import Refusal, Refused
 
 LINK_TTL = timedelta(minutes=5)
 MAX_PEOPLE = 5000
@@ -147,12 +147,11 @@ def set_frame_origins(db: Session, structure_id: int, text: str, actor: Account 
             continue
         origin = normalise_origin(line)
         if origin is None:
-            raise AdminError(f"« {line.strip()[:100]} » n'est pas une origine : écrivez par exemple "
-                             f"« https://portail.exemple.fr » (sans chemin).")
+            raise Refused(Refusal("origin_invalid", origin=line.strip()[:100]))
         if origin not in origins:
             origins.append(origin)
     if len(origins) > MAX_ORIGINS:
-        raise AdminError(f"Au plus {MAX_ORIGINS} origines.")
+        raise Refused(Refusal("too_many_origins", max=MAX_ORIGINS))
     if origins == frame_origins(db, structure_id):
         return False
     db.execute(delete(FrameOrigin).where(FrameOrigin.structure_id == structure_id))

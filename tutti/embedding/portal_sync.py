@@ -1,7 +1,8 @@
 """People and tags pushed by a host portal, found by the portal's own ids (`external_id`), scoped to one structure.
 
-Each batch is checked whole before anything is written: one bad item refuses the batch, with a French message
-per item, and nothing is half-written. Numbers are read exactly as the app reads them (`tutti.directory.phones`).
+Each batch is checked whole before anything is written: one bad item refuses the batch, with a reason per item
+(a `Refusal`, worded by the API), and nothing is half-written. Numbers are read exactly as the app reads them
+(`tutti.directory.phones`).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from sqlalchemy.orm import Session, selectinload
 from tutti.directory.people import fold
 from tutti.directory.phones import MAX_RAW_LENGTH, parse_mobile
 from tutti.models import Person, Structure, Tag
+from tutti.refusals import Refusal, Refused
 
 MAX_BATCH = 1000
 MAX_EXTERNAL_ID = 100
@@ -22,24 +24,20 @@ PERSON_FIELDS = {"external_id", "first_name", "last_name", "mobile", "sexe", "ar
 TAG_FIELDS = {"external_id", "name"}
 
 
-@dataclass
+@dataclass(frozen=True)
 class Problem:
-    """What is wrong with one item of a batch, in French."""
+    """What is wrong with one item of a batch: its index, the field at fault, and why."""
 
     index: int
     field: str
-    message: str
-
-    def as_dict(self) -> dict:
-        """Return the problem as the API shows it."""
-        return {"index": self.index, "field": self.field, "message": self.message}
+    refusal: Refusal
 
 
-class SyncRefused(Exception):
+class SyncRefused(Refused):
     """The batch was refused; `problems` says why, item by item, and nothing was written."""
 
     def __init__(self, problems: list[Problem], status: int = 422):
-        super().__init__("; ".join(p.message for p in problems))
+        super().__init__(*(p.refusal for p in problems))
         self.problems = problems
         self.status = status
 
@@ -68,34 +66,35 @@ def external_id(value: object) -> str | None:
     return value
 
 
-def _text(item: dict, name: str, index: int, problems: list[Problem], limit: int, label: str) -> str | None:
+def _text(item: dict, name: str, index: int, problems: list[Problem], required: Refusal) -> str | None:
+    """Return a required text of at most `required["max"]` characters, or record `required` as its problem."""
     value = item.get(name)
-    if not isinstance(value, str) or not value.strip() or len(value.strip()) > limit or not value.isprintable():
-        problems.append(Problem(index, name, f"{label} est obligatoire ({limit} caractères au plus)."))
+    if (not isinstance(value, str) or not value.strip() or len(value.strip()) > required["max"]
+            or not value.isprintable()):
+        problems.append(Problem(index, name, required))
         return None
     return value.strip()
 
 
 def _check_items(items: object, allowed: set[str], what: str) -> list[dict]:
     if not isinstance(items, list) or not items:
-        raise SyncRefused([Problem(0, what, "Envoyez une liste non vide d'éléments.")], 400)
+        raise SyncRefused([Problem(0, what, Refusal("batch_empty"))], 400)
     if len(items) > MAX_BATCH:
-        raise SyncRefused([Problem(0, what, f"Au plus {MAX_BATCH} éléments par envoi.")], 413)
+        raise SyncRefused([Problem(0, what, Refusal("batch_too_large", max=MAX_BATCH))], 413)
     problems: list[Problem] = []
     seen: set[str] = set()
     for index, item in enumerate(items):
         if not isinstance(item, dict):
-            problems.append(Problem(index, "", "Chaque élément est un objet JSON."))
+            problems.append(Problem(index, "", Refusal("item_not_object")))
             continue
         unknown = sorted(set(item) - allowed)
         if unknown:
-            problems.append(Problem(index, unknown[0], f"Champ inconnu : « {unknown[0]} »."))
+            problems.append(Problem(index, unknown[0], Refusal("field_unknown", name=unknown[0])))
         external = external_id(item.get("external_id"))
         if external is None:
-            problems.append(Problem(index, "external_id", f"L'identifiant externe est obligatoire "
-                                                          f"({MAX_EXTERNAL_ID} caractères au plus)."))
+            problems.append(Problem(index, "external_id", Refusal("external_id_required", max=MAX_EXTERNAL_ID)))
         elif external in seen:
-            problems.append(Problem(index, "external_id", f"L'identifiant externe « {external} » figure deux fois."))
+            problems.append(Problem(index, "external_id", Refusal("external_id_twice", external_id=external)))
         else:
             seen.add(external)
     if problems:
@@ -109,7 +108,7 @@ def upsert_tags(db: Session, structure_id: int, items: object) -> Outcome:
     problems: list[Problem] = []
     names = {}
     for index, item in enumerate(items):
-        name = _text(item, "name", index, problems, 80, "Le nom du tag")
+        name = _text(item, "name", index, problems, Refusal("tag_name_required", max=80))
         if name is not None:
             names[index] = " ".join(name.split())
     if problems:
@@ -126,7 +125,7 @@ def upsert_tags(db: Session, structure_id: int, items: object) -> Outcome:
         if tag is None and clash is not None and clash.external_id is None:
             tag = clash  # a tag made in Tutti under the same name becomes the portal's
         elif clash is not None and clash is not tag:
-            problems.append(Problem(index, "name", f"Un autre tag s'appelle déjà « {clash.name} »."))
+            problems.append(Problem(index, "name", Refusal("tag_name_taken", name=clash.name)))
             continue
         if tag is None:
             tag, created = Tag(structure_id=structure_id, name=name, external_id=external), True
@@ -151,38 +150,37 @@ def _commit(db: Session, problems: list[Problem]) -> None:
         db.commit()
     except IntegrityError as error:
         db.rollback()
-        raise SyncRefused([Problem(0, "external_id", "Un autre envoi a modifié les mêmes éléments au même "
-                                                     "moment : renvoyez celui-ci.")], 409) from error
+        raise SyncRefused([Problem(0, "external_id", Refusal("batch_conflict"))], 409) from error
 
 
 def _person_values(item: dict, index: int, problems: list[Problem], partial: bool) -> dict:
     values: dict = {}
-    for name, label in (("first_name", "Le prénom"), ("last_name", "Le nom")):
+    for name, required in (("first_name", Refusal("first_name_required", max=100)),
+                           ("last_name", Refusal("last_name_required", max=100))):
         if name in item or not partial:
-            values[name] = _text(item, name, index, problems, 100, label)
+            values[name] = _text(item, name, index, problems, required)
     if "mobile" in item:
         mobile = item["mobile"]
         if mobile is None:
             mobile = ""
         if not isinstance(mobile, str) or len(mobile.strip()) > MAX_RAW_LENGTH:
-            problems.append(Problem(index, "mobile", f"Le mobile est un texte de {MAX_RAW_LENGTH} caractères au "
-                                                     f"plus (ou vide)."))
+            problems.append(Problem(index, "mobile", Refusal("mobile_too_long", max=MAX_RAW_LENGTH)))
         else:
             values["mobile"] = mobile
     if "sexe" in item:
         sexe = item["sexe"] if item["sexe"] is not None else ""
         if sexe not in ("", "F", "M"):
-            problems.append(Problem(index, "sexe", "Le sexe est « F », « M » ou laissé vide."))
+            problems.append(Problem(index, "sexe", Refusal("sexe_invalid")))
         values["sexe"] = sexe
     if "archived" in item:
         if not isinstance(item["archived"], bool):
-            problems.append(Problem(index, "archived", "« archived » vaut true ou false."))
+            problems.append(Problem(index, "archived", Refusal("archived_not_boolean")))
         values["archived"] = item["archived"]
     if "tags" in item:
         tags = item["tags"]
         ids = [external_id(t) for t in tags] if isinstance(tags, list) else [None]
         if None in ids:
-            problems.append(Problem(index, "tags", "« tags » est une liste d'identifiants externes de tags."))
+            problems.append(Problem(index, "tags", Refusal("tags_not_list")))
         values["tags"] = ids
     return values
 
@@ -203,7 +201,7 @@ def upsert_people(db: Session, structure_id: int, items: object) -> Outcome:
         values = _person_values(item, index, problems, partial=externals[index] in existing)
         unknown = [t for t in values.get("tags", []) if t is not None and t not in tags]
         if unknown:
-            problems.append(Problem(index, "tags", f"Tag inconnu : « {unknown[0]} » (envoyez d'abord les tags)."))
+            problems.append(Problem(index, "tags", Refusal("tag_unknown", external_id=unknown[0])))
         planned.append(values)
     if problems:
         raise SyncRefused(problems)

@@ -6,13 +6,13 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from tutti.accounts.audit import audit
-from tutti.accounts.errors import AdminError, NotFound
 from tutti.models import (
     Account,
     ContactRequest,
     Structure,
     utcnow,
 )
+from tutti.refusals import NotFound, Refusal, Refused
 
 CONTACT_SUBJECTS = {"option": "Souscrire à l'option SMS", "credit": "Crédit SMS", "other": "Autre question"}
 MAX_CONTACT_CHARS = 2000
@@ -23,11 +23,11 @@ def send_contact_request(db: Session, structure_id: int, actor: Account, subject
     """Keep a structure's message for the platform operator."""
     message = message.strip()
     if subject not in CONTACT_SUBJECTS:
-        raise AdminError("Choisissez l'objet de votre demande dans la liste.")
+        raise Refused(Refusal("contact_subject_unknown"))
     if not message or len(message) > MAX_CONTACT_CHARS:
-        raise AdminError(f"Écrivez votre message ({MAX_CONTACT_CHARS} caractères au plus).")
+        raise Refused(Refusal("contact_message_length", max=MAX_CONTACT_CHARS))
     if db.get(Structure, structure_id) is None:
-        raise NotFound("Structure introuvable.")
+        raise NotFound("structure_not_found")
     request = ContactRequest(structure_id=structure_id, account_id=actor.id, author_login=actor.login,
                              subject=subject, reply_to=reply_to.strip()[:200], message=message)
     db.add(request)
@@ -53,7 +53,7 @@ def mark_contact_handled(db: Session, request_id: int, actor: Account | None) ->
     """Mark a contact request as handled; False when it already was."""
     request = db.get(ContactRequest, request_id)
     if request is None:
-        raise NotFound("Demande introuvable.")
+        raise NotFound("contact_request_not_found")
     done = db.execute(update(ContactRequest).where(ContactRequest.id == request_id,
                                                    ContactRequest.handled_at.is_(None))
                       .values(handled_at=utcnow(), handled_by=actor.id if actor else None)).rowcount

@@ -7,7 +7,6 @@ from sqlalchemy.orm import Session
 
 from tutti import credit
 from tutti.accounts.audit import audit
-from tutti.accounts.errors import AdminError, NotFound
 from tutti.models import (
     ORDER_APPROVED,
     ORDER_PENDING,
@@ -17,6 +16,7 @@ from tutti.models import (
     Structure,
     utcnow,
 )
+from tutti.refusals import NotFound, Refusal, Refused
 
 PACKS = (100, 500, 1000, 5000)
 
@@ -25,12 +25,11 @@ def order_credit(db: Session, structure_id: int, sms: int, actor: Account | None
     """Order a pack of SMS: a pending order the operator approves or rejects."""
     structure = db.get(Structure, structure_id)
     if structure is None:
-        raise NotFound("Structure introuvable.")
+        raise NotFound("structure_not_found")
     if sms not in PACKS:
-        raise AdminError("Choisissez l'un des packs proposés : 100, 500, 1 000 ou 5 000 SMS.")
+        raise Refused(Refusal("credit_pack_unknown"))
     if not structure.sms_option:
-        raise AdminError("Votre structure n'a pas souscrit à l'option SMS : souscrivez-la avant de commander du "
-                         "crédit.")
+        raise Refused(Refusal("sms_option_missing"))
     order = CreditOrder(structure_id=structure_id, sms=sms, status=ORDER_PENDING,
                         created_by=actor.id if actor else None)
     db.add(order)
@@ -53,10 +52,10 @@ def decide_order(db: Session, order_id: int, approve: bool, actor: Account | Non
     pending status is what makes a second approval, even a concurrent one, top up nothing.
     """
     if actor is not None and not actor.is_operator:
-        raise AdminError("Seul l'opérateur de la plateforme valide ou refuse les commandes de crédit.")
+        raise Refused(Refusal("operator_only"))
     order = db.get(CreditOrder, order_id)
     if order is None:
-        raise NotFound("Commande introuvable.")
+        raise NotFound("order_not_found")
     status = ORDER_APPROVED if approve else ORDER_REJECTED
     decided = db.execute(update(CreditOrder).where(CreditOrder.id == order_id, CreditOrder.status == ORDER_PENDING)
                          .values(status=status, decided_by=actor.id if actor else None, decided_at=utcnow())).rowcount

@@ -1,6 +1,6 @@
 """A structure's SMS settings and its SMS option: sender name, region, threshold, window policy; on or off.
 
-Like `tutti.accounts`: scoped to a structure, French refusals before any write, one audit row per change, commits.
+Like `tutti.accounts`: scoped to a structure, refusals before any write, one audit row per change, commits.
 """
 
 from __future__ import annotations
@@ -14,18 +14,17 @@ from sqlalchemy.orm import Session
 
 from tutti import window
 from tutti.accounts.audit import audit
-from tutti.accounts.errors import AdminError, NotFound
 from tutti.directory.phones import parse_mobile
 from tutti.models import (
     Account,
     Person,
     Structure,
 )
+from tutti.refusals import NotFound, Refusal, refuse_if
 
 # SMS.md: what operators accept as an originator. The web form also checks blueprints.sms.gates.sender_name_ok.
 SENDER_NAME_RULE = re.compile(r"(?=.*[A-Za-z])[A-Za-z0-9]{3,11}")
-SENDER_NAME_POLICY = ("Le nom d'expéditeur compte de 3 à 11 caractères, lettres sans accent et chiffres uniquement, "
-                      "sans espace, avec au moins une lettre (par exemple « EMSAUBIN »).")
+SENDER_NAME_INVALID = Refusal("sender_name_invalid")  # the rule above, with an example (« EMSAUBIN »)
 WINDOW_POLICIES = window.POLICIES  # "warn" or "schedule": what the recap offers outside the sending window
 MAX_THRESHOLD = 1_000_000
 
@@ -48,9 +47,9 @@ def regions() -> list[tuple[str, str]]:
     return [(c, f"{region_name(c)} ({c})") for c in ["FR", *others]]
 
 
-def sender_name_errors(name: str | None) -> list[str]:
-    """Return what is wrong with a sender name (SMS.md), in French."""
-    return [] if name and SENDER_NAME_RULE.fullmatch(name) else [SENDER_NAME_POLICY]
+def sender_name_refusals(name: str | None) -> list[Refusal]:
+    """Return what is wrong with a sender name (SMS.md)."""
+    return [] if name and SENDER_NAME_RULE.fullmatch(name) else [SENDER_NAME_INVALID]
 
 
 @dataclass(frozen=True)
@@ -67,16 +66,15 @@ def configure_sms(db: Session, structure_id: int, settings: SmsSettings, actor: 
     """Save the structure's SMS settings; return the changes (a new region re-reads every mobile)."""
     structure = db.get(Structure, structure_id)
     if structure is None:
-        raise NotFound("Structure introuvable.")
-    errors = sender_name_errors(settings.sender_name)
+        raise NotFound("structure_not_found")
+    refusals = sender_name_refusals(settings.sender_name)
     if settings.phone_region not in phonenumbers.SUPPORTED_REGIONS:
-        errors.append("Choisissez un pays dans la liste.")
+        refusals.append(Refusal("region_unknown"))
     if settings.window_policy not in WINDOW_POLICIES:
-        errors.append("Choisissez l'une des deux façons de traiter un envoi hors des horaires conseillés.")
+        refusals.append(Refusal("window_policy_unknown"))
     if not 0 <= settings.low_credit_threshold <= MAX_THRESHOLD:
-        errors.append(f"Le seuil d'alerte est un nombre de SMS entre 0 et {MAX_THRESHOLD:,}.".replace(",", "\u00a0"))
-    if errors:
-        raise AdminError(" ".join(errors))
+        refusals.append(Refusal("threshold_out_of_range", max=MAX_THRESHOLD))
+    refuse_if(refusals)
     changes = []
     for field, label in (("sender_name", "Nom d'expéditeur"), ("phone_region", "Pays des numéros"),
                          ("window_policy", "Envois hors horaires"), ("low_credit_threshold", "Seuil d'alerte")):
@@ -105,7 +103,7 @@ def _reread_mobiles(db: Session, structure: Structure) -> int:
 def set_sms_option(db: Session, structure_id: int, enabled: bool, actor: Account | None) -> bool:
     """Turn the structure's SMS option on or off; say whether it changed."""
     if db.get(Structure, structure_id) is None:
-        raise NotFound("Structure introuvable.")
+        raise NotFound("structure_not_found")
     changed = db.execute(update(Structure).where(Structure.id == structure_id, Structure.sms_option != enabled)
                          .values(sms_option=enabled)).rowcount
     if changed:

@@ -6,12 +6,12 @@ from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
 from tutti.accounts.audit import audit
-from tutti.accounts.errors import AdminError
 from tutti.models import (
     Account,
     Structure,
 )
 from tutti.params import to_int
+from tutti.refusals import Refusal, Refused
 
 
 def find_structure(db: Session, ref: str) -> Structure | None:
@@ -29,9 +29,9 @@ def create_structure(db: Session, name: str, actor: Account | None = None) -> St
     """Create a structure without the SMS option and with no credit."""
     name = " ".join(name.split())
     if not 2 <= len(name) <= 200:
-        raise AdminError("Le nom de la structure compte de 2 à 200 caractères.")
+        raise Refused(Refusal("structure_name_length"))
     if db.scalar(select(exists().where(func.lower(Structure.name) == name.lower()))):
-        raise AdminError(f"Une structure s'appelle déjà « {name} ».")
+        raise Refused(Refusal("structure_name_taken", name=name))
     structure = Structure(name=name, sms_option=False, phone_region="FR", credit_balance=0)
     db.add(structure)
     db.flush()
