@@ -7,9 +7,9 @@ import random
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
-from tutti import credit
 from tutti.directory.people import fold
 from tutti.models import ACCOUNT_PERSONAL, LEVEL_WRITE, MODULE_SMS, Account, OptOut, Person, Structure, Tag, person_tags
+from tutti.sms import credit
 
 FIRST_NAMES = ["Camille", "Léa", "Manon", "Chloé", "Emma", "Inès", "Jade", "Louise", "Zoé", "Noémie", "Mélanie",
                "Élise", "Agathe", "Hugo", "Lucas", "Louis", "Nathan", "Gabriel", "Jules", "Arthur", "Raphaël",

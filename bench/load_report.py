@@ -43,7 +43,7 @@ def settle(url: str, structure_id: int, timeout: float) -> dict:
 
 
 def balance_ok(db: Session, structure_id: int) -> bool:
-    from tutti import credit
+    from tutti.sms import credit
 
     return credit.balance(db, structure_id) == credit.ledger_balance(db, structure_id) >= 0
 

@@ -5,7 +5,7 @@
 
 Every measurement uses fresh, demo-free data in a temporary SQLite database (one structure, N people with
 distinct mobiles +336…, a personal account that selected them all), a campaign recorded by
-`tutti.campaigns.create` from a `tutti.sms.cost.Quote` and enqueued as Envoyer enqueues it, `python worker.py
+`tutti.sms.campaigns.create` from a `tutti.sms.cost.Quote` and enqueued as Envoyer enqueues it, `python worker.py
 --burst` as a subprocess (DATABASE_URL, REDIS_URL, TUTTI_QUEUE_NAME, TUTTI_SMS_TRANSPORT in its environment), and
 the SMSC simulator in its own process (`python -m smsc_sim.simulator`). Receipts are pushed far into the future
 (--receipt-delay) so that neither the job nor the bare loop spends time refusing them.
@@ -60,11 +60,10 @@ def seed(db_url: str, n: int) -> tuple[int, list[str]]:
     from sqlalchemy import create_engine, insert, select
     from sqlalchemy.orm import Session
 
-    from tutti import campaigns, credit
     from tutti.directory import selections
     from tutti.directory.phones import KIND_MOBILE
     from tutti.models import ACCOUNT_PERSONAL, LEVEL_WRITE, MODULE_SMS, Account, Person, Structure, create_all
-    from tutti.sms import cost
+    from tutti.sms import campaigns, cost, credit
 
     engine = create_engine(db_url)
     create_all(engine)
@@ -102,7 +101,7 @@ def enqueue(db_url: str, redis_url: str, queue_name: str, campaign_id: int) -> N
     from sqlalchemy.orm import Session
 
     from blueprints.sms.queueing import job_id
-    from tutti.campaigns import mark_enqueued
+    from tutti.sms.campaigns import mark_enqueued
 
     connection = Redis.from_url(redis_url)
     Queue(queue_name, connection=connection).enqueue(

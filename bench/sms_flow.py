@@ -69,10 +69,10 @@ def _make_app(database_url: str, redis_url: str | None, instance: str):
 
 def _load(db, count: int, seed: int = 36_608) -> tuple[int, int]:
     """Bulk-insert a structure with `count` people, most with a distinct mobile; return (structure, account)."""
-    from tutti import credit
     from tutti.accounts.passwords import hash_password
     from tutti.directory.people import fold
     from tutti.models import ACCOUNT_PERSONAL, LEVEL_WRITE, MODULE_SMS, Account, OptOut, Person, Structure
+    from tutti.sms import credit
 
     rng = random.Random(seed)
     structure = Structure(name="Conservatoire du banc d'essai", sms_option=True, sender_name="BENCH")
@@ -219,9 +219,9 @@ def main() -> None:
         url = args.database_url or f"sqlite:///{os.path.join(tmp, 'bench.db')}"
         app = _make_app(url, args.redis_url, instance)
         from blueprints.extensions import db
-        from tutti import credit
         from tutti.directory import selections
         from tutti.models import Campaign, Person, create_all, metadata
+        from tutti.sms import credit
 
         with app.app_context():
             if args.reset:

@@ -23,7 +23,7 @@ LABELS = [
     # tutti/models/sms.py MESSAGE_LABELS and CAMPAIGN_LABELS
     N_("en attente"), N_("envoyé"), N_("reçu"), N_("non reçu"), N_("expiré"), N_("rejeté"), N_("échec"),
     N_("inconnu"), N_("annulé"), N_("programmé"), N_("en cours"), N_("terminé"),
-    # tutti/credit.py KIND_LABELS
+    # tutti/sms/credit.py KIND_LABELS
     N_("Crédit initial"), N_("Réapprovisionnement"), N_("Réservation"), N_("Débit"), N_("Libération"),
     # tutti/models/accounts.py MODULES and LEVELS
     N_("Communication - SMS"), N_("Personnes"), N_("Aucun"), N_("Lecture"), N_("Lecture écriture"),
@@ -36,7 +36,7 @@ LABELS = [
 ]
 
 REFUSALS = [
-    # tutti/campaigns.py message_errors
+    # tutti/sms/campaigns.py message_errors
     N_("Saisissez votre message : un SMS ne peut pas être vide."),
     N_("Votre message contient des caractères de contrôle invisibles : retirez-les."),
     N_("Votre message contient des caractères illisibles (�) : retapez-les."),

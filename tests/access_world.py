@@ -16,11 +16,10 @@ from sqlalchemy.orm import Session
 
 from tests import admin_world
 from tests.admin_world import PASSWORD
-from tutti import campaigns, credit
 from tutti.accounts import accounts
 from tutti.directory import selections
 from tutti.models import Account, Message, OptOut, OutboxEntry, Person, SelectionPerson, Structure, Tag, metadata
-from tutti.sms import cost
+from tutti.sms import campaigns, cost, credit
 
 # Every kind of visitor, in the order the matrix lists its expectations.
 ROLES = ("anonymous", "admin", "none", "read", "write", "other_admin", "other_write", "operator")

@@ -20,8 +20,8 @@ from pathlib import Path
 import redis
 from sqlalchemy import func, select
 
-from tutti import credit
 from tutti.models import ACCEPTED_STATES, CAMPAIGN_DONE, MSG_UNKNOWN, Campaign, CreditMovement, Message
+from tutti.sms import credit
 
 ROOT = Path(__file__).resolve().parent.parent
 

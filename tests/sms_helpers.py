@@ -15,7 +15,6 @@ from datetime import UTC, datetime
 
 from sqlalchemy import func, select
 
-from tutti import credit
 from tutti.accounts.passwords import hash_password
 from tutti.directory import selections
 from tutti.directory.people import fold
@@ -37,6 +36,7 @@ from tutti.models import (
     Structure,
     message_people,
 )
+from tutti.sms import credit
 
 PASSWORD = "mot-de-passe-test"
 _HASH: list[str] = []  # computed once, at first use, with the suite's cheap argon2 parameters
@@ -447,8 +447,7 @@ def run_worker(app):
 def make_campaign(db, world: World, login: str = "ecrivain", message: str = "Répétition ce soir à 20h",
                   person_ids: list[int] | None = None) -> int:
     """Record a campaign the way Envoyer does (without the queue); return its id."""
-    from tutti import campaigns
-    from tutti.sms import cost
+    from tutti.sms import campaigns, cost
 
     account = db.get(Account, world.accounts[login])
     structure = db.get(Structure, account.structure_id)

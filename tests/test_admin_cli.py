@@ -13,8 +13,8 @@ from tests.admin_world import (  # noqa: F401  (the fixtures are used by name)
     db_fixture,
     world_fixture,
 )
-from tutti import credit
 from tutti.models import MODULE_SMS, Account, AuditLog, CreditOrder, OutboxEntry, Person, Structure
+from tutti.sms import credit
 
 PASSWORD = "chorale-2026!"
 

@@ -17,10 +17,10 @@ from tests.admin_world import (  # noqa: F401  (the fixtures are used by name)
     login_as,
     world_fixture,
 )
-from tutti import credit
 from tutti.directory import people
 from tutti.models import AuditLog, ContactRequest, CreditOrder, Person, Structure
 from tutti.refusals import Refused
+from tutti.sms import credit
 from tutti.structures import credit_orders, sms_settings
 
 SETTINGS = {"sender_name": "EMSAUBIN", "phone_region": "FR", "window_policy": "warn", "low_credit_threshold": "30"}

@@ -6,9 +6,9 @@ import pytest
 from sms_helpers import build_world, make_campaign, run_worker, shared_app_fixtures
 from sqlalchemy import func, select
 
-from tutti import credit
 from tutti.embedding import api_keys
 from tutti.models import Account, Person, Tag
+from tutti.sms import credit
 
 app, db, shared = shared_app_fixtures()
 

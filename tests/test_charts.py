@@ -6,8 +6,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tutti import charts, credit
+from tutti import charts
 from tutti.figures import PARIS, BalancePoint, MonthSpend, StateCount, last_months, timeline
+from tutti.sms import credit
 
 NOW = datetime(2026, 12, 7, 10, 0, tzinfo=UTC)
 

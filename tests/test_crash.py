@@ -23,8 +23,6 @@ import pytest
 from sqlalchemy import func, select
 
 from smsc_sim.simulator import Simulator
-from tutti import credit
-from tutti.campaigns import create
 from tutti.directory import selections
 from tutti.models import (
     ACCOUNT_PERSONAL,
@@ -41,7 +39,8 @@ from tutti.models import (
     SelectionPerson,
     Structure,
 )
-from tutti.sms import cost
+from tutti.sms import cost, credit
+from tutti.sms.campaigns import create
 from tutti.sms.encoding import count
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from tutti import credit
 from tutti.models import ACCOUNT_ADMIN, Account, Campaign, CreditMovement, Structure
+from tutti.sms import credit
 
 
 def _structure(db, name: str = "Chorale des Tilleuls", sms: int = 100) -> Structure:

@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import func, select, update
 
-from tutti import credit
 from tutti.models import CreditMovement
+from tutti.sms import credit
 
 NOW = datetime(2026, 12, 7, 10, 0, tzinfo=UTC)
 

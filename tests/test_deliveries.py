@@ -32,7 +32,6 @@ from test_smpp_flow import (
     wait_for,
 )
 
-from tutti import credit
 from tutti.deliveries import UnknownReceipt, apply_receipt
 from tutti.directory.phones import display
 from tutti.models import (
@@ -45,6 +44,7 @@ from tutti.models import (
     MessagePart,
 )
 from tutti.smpp.config import BindConfig
+from tutti.sms import credit
 from tutti.transports.base import OutgoingSms
 from tutti.transports.smpp import SmppTransport
 

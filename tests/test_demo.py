@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from tutti import credit
 from tutti.accounts.passwords import check_password
 from tutti.demo import DEMO_PASSWORD, seed_demo
 from tutti.directory.people import fold
@@ -22,6 +21,7 @@ from tutti.models import (
     Structure,
     Tag,
 )
+from tutti.sms import credit
 
 SCHOOL = "École de musique de Saint-Aubin"
 BAND = "Harmonie de Valmont"

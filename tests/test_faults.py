@@ -22,8 +22,8 @@ from faults_helpers import (
 from sms_helpers import HX, body, build_world, login, recap, recap_token, root_id, select_people, send, sms_config, text
 from test_smpp_flow import add_people, new_simulator, newest_campaign, received_by, smpp_url
 
-from tutti import credit
 from tutti.models import CAMPAIGN_DONE, CAMPAIGN_QUEUED, CAMPAIGN_SENDING
+from tutti.sms import credit
 
 TEXT = "Répétition générale samedi à 14h, salle Molière."
 

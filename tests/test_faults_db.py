@@ -32,9 +32,9 @@ from sms_helpers import (
 from sqlalchemy.engine import make_url
 from test_smpp_flow import add_people, new_simulator, received_by, smpp_url
 
-from tutti import credit
 from tutti.db import engine_options
 from tutti.models import CAMPAIGN_DONE, Campaign
+from tutti.sms import credit
 
 TEXT = "Concert de printemps : rendez-vous à 19h devant la salle."
 LOCKED_FOR = 3.0

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
-from tutti import credit
 from tutti.figures import (
     MARK_SEND,
     MARK_TOPUP,
@@ -16,6 +15,7 @@ from tutti.figures import (
     spend_by_month,
     timeline,
 )
+from tutti.sms import credit
 
 NOW = datetime(2026, 12, 7, 10, 0, tzinfo=UTC)
 YEAR_AGO = NOW - timedelta(days=365)

@@ -15,9 +15,10 @@ from sms_helpers import HX, IN_WINDOW, body, field_value, recap_token, root_id, 
 from sqlalchemy import func, select
 
 from blueprints.sms.panel import init_sms_panel, select_recipients
-from tutti import credit, runtime
+from tutti import runtime
 from tutti.directory import selections
 from tutti.models import Account, Campaign, CreditMovement, OutboxEntry, Person, Structure
+from tutti.sms import credit
 from worker import InProcessWorker
 
 PREFIX = "/communication/sms"

@@ -318,9 +318,9 @@ def test_catalogue_holds_every_text_of_the_templates_and_views(tmp_path):
 
 
 def test_domain_labels_are_in_the_catalogue():
-    from tutti import credit, window
+    from tutti import window
     from tutti.models import CAMPAIGN_LABELS, LEVELS, MESSAGE_LABELS, MODULES, ORDER_LABELS
-    from tutti.sms import recipients
+    from tutti.sms import credit, recipients
     from tutti.structures import contact_requests
 
     labels = [*recipients.REASON_LABELS.values(), *MESSAGE_LABELS.values(), *CAMPAIGN_LABELS.values(),
@@ -333,7 +333,7 @@ def test_domain_labels_are_in_the_catalogue():
 def test_domain_refusals_are_translated(app):
     """The domain builds some refusals with values: each must still be recognised and translated whole."""
     from blueprints.i18n_labels import localise
-    from tutti.campaigns import message_errors
+    from tutti.sms.campaigns import message_errors
 
     refusals = [*message_errors(""), *message_errors("x" * 150), *message_errors("x" * 300),
                 *message_errors("x" * 5000), *message_errors("a\x01\ufffd")]

@@ -28,8 +28,6 @@ from sqlalchemy import func, select
 
 from blueprints.sms.queueing import job_id
 from smsc_sim.simulator import Simulator
-from tutti import credit
-from tutti.campaigns import create
 from tutti.directory import selections
 from tutti.models import (
     ACCOUNT_PERSONAL,
@@ -48,7 +46,8 @@ from tutti.models import (
     SelectionPerson,
     Structure,
 )
-from tutti.sms import cost
+from tutti.sms import cost, credit
+from tutti.sms.campaigns import create
 
 ROOT = Path(__file__).resolve().parent.parent
 RECIPIENTS = int(os.environ.get("TUTTI_MULTIWORKER_RECIPIENTS", "300"))

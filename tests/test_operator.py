@@ -12,8 +12,8 @@ from tests.admin_world import (  # noqa: F401  (the fixtures are used by name)
     login_as,
     world_fixture,
 )
-from tutti import credit
 from tutti.models import AuditLog, ContactRequest, CreditOrder, Structure
+from tutti.sms import credit
 
 
 def _text(response) -> str:

@@ -33,9 +33,9 @@ from test_smpp_flow import (
     wait_for,
 )
 
-from tutti import credit
 from tutti.directory.phones import display
 from tutti.models import OptOut
+from tutti.sms import credit
 
 CONSENT = "Gaston a redemandé les SMS par écrit à la répétition du 12 mars."
 

@@ -10,8 +10,8 @@ import pytest
 from sms_helpers import body, build_world, hx_get, login, make_campaign, root_id, shared_app_fixtures, text
 from sqlalchemy import func, select, update
 
-from tutti import credit
 from tutti.models import Campaign, CreditMovement, Message
+from tutti.sms import credit
 
 app, db, shared = shared_app_fixtures()
 NOW = datetime(2026, 12, 7, 10, 0, tzinfo=UTC)

@@ -10,7 +10,6 @@ from sqlalchemy import create_engine, func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool
 
-from tutti import campaigns, credit
 from tutti.db import engine_options
 from tutti.directory import selections
 from tutti.directory.people import fold
@@ -25,7 +24,7 @@ from tutti.models import (
     SelectionPerson,
     Structure,
 )
-from tutti.sms import cost
+from tutti.sms import campaigns, cost, credit
 
 SENDERS = 50
 CREDIT = 30  # enough for 30 sends of one SMS: 20 of the 50 must be refused

@@ -31,8 +31,9 @@ from sms_helpers import (
 from sqlalchemy import func, select, update
 
 from blueprints.sms.queueing import enqueue_campaign, job_id
-from tutti import credit, deliveries, runtime, sending
+from tutti import deliveries, runtime, sending
 from tutti.models import Campaign, CreditMovement, Message, OutboxEntry, utcnow
+from tutti.sms import credit
 from tutti.transports.base import OutgoingSms, SendResult
 
 MESSAGE = "Concert annulé ce soir, désolés !"

@@ -35,7 +35,6 @@ from sms_helpers import (
 from sqlalchemy import func, select
 
 from smsc_sim.simulator import Simulator
-from tutti import credit
 from tutti.directory.phones import display
 from tutti.models import (
     ACCEPTED_STATES,
@@ -51,7 +50,7 @@ from tutti.models import (
     Message,
     utcnow,
 )
-from tutti.sms import encoding
+from tutti.sms import credit, encoding
 
 GSM_TEXT = "Répétition à 18h30, salle Molière."
 UCS2_TEXT = "Bonjour ça va ou bien Répét ce soir"

@@ -85,7 +85,7 @@ def test_recap_shows_credit(writer):
 
 
 def test_recap_shows_credit_with_thousands_separator(writer, db, world):
-    from tutti import credit
+    from tutti.sms import credit
 
     credit.add(db, world.structure_id, 1000)
     db.commit()

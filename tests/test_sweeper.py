@@ -36,9 +36,9 @@ from sqlalchemy import select, update
 
 import worker as W
 from blueprints.sms.queueing import campaign_job_ids, enqueue_campaign, job_id
-from tutti import credit
 from tutti.models import CAMPAIGN_DONE, CAMPAIGN_QUEUED, Campaign, CreditMovement, Message, OutboxEntry, utcnow
 from tutti.queue import holds
+from tutti.sms import credit
 
 MESSAGE = "Répétition déplacée à jeudi 19h."
 

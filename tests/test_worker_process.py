@@ -30,9 +30,9 @@ from test_smpp_flow import (
     wait_for,
 )
 
-from tutti import credit
 from tutti.directory.phones import display
 from tutti.models import CAMPAIGN_DONE, MSG_DELIVERED, OptOut
+from tutti.sms import credit
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -8,7 +8,6 @@ from datetime import timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from tutti import credit
 from tutti.logs import mask_phones
 from tutti.models import (
     MSG_DELIVERED,
@@ -24,6 +23,7 @@ from tutti.models import (
     utcnow,
 )
 from tutti.smpp.receipts import is_stop
+from tutti.sms import credit
 from tutti.sms.cost import message_cost
 
 log = logging.getLogger(__name__)

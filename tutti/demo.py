@@ -7,7 +7,6 @@ import random
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tutti import credit
 from tutti.accounts.passwords import hash_password
 from tutti.directory.people import fold
 from tutti.directory.phones import parse_mobile
@@ -25,6 +24,7 @@ from tutti.models import (
     Structure,
     Tag,
 )
+from tutti.sms import credit
 
 DEMO_PASSWORD = "tutti-demo"
 

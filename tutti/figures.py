@@ -15,8 +15,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tutti import credit
 from tutti.models import CreditMovement
+from tutti.sms import credit
 
 PARIS = ZoneInfo("Europe/Paris")
 MARK_TOPUP, MARK_SEND = "topup", "send"

@@ -24,8 +24,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from tutti import credit, runtime
-from tutti.campaigns import charged
+from tutti import runtime
 from tutti.models import (
     CAMPAIGN_DONE,
     CAMPAIGN_QUEUED,
@@ -43,6 +42,8 @@ from tutti.models import (
     OptOut,
     utcnow,
 )
+from tutti.sms import credit
+from tutti.sms.campaigns import charged
 from tutti.sms.cost import message_cost
 from tutti.transports import Transport, from_url
 from tutti.transports.base import NOT_SENT, OutgoingSms, SendResult, never_left

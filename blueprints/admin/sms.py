@@ -15,10 +15,11 @@ from blueprints.extensions import session
 from blueprints.i18n import N_
 from blueprints.refusals import sentence
 from blueprints.ui import PARIS
-from tutti import credit, pdf
+from tutti import pdf
 from tutti.accounts.audit import audit_entries
 from tutti.params import page_number
 from tutti.refusals import Refused
+from tutti.sms import credit
 from tutti.structures import contact_requests, credit_orders
 from tutti.structures.sms_settings import SmsSettings, configure_sms, region_name
 

@@ -5,15 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import jsonify, request
-from sqlalchemy import func, select
 
 from blueprints.api import bp
 from blueprints.api.auth import ApiError, structure_id
 from blueprints.extensions import session
-from tutti import campaigns, credit
-from tutti.models import Account, Campaign, Message, Person, Structure, message_people
+from tutti.models import Campaign, Structure
 from tutti.paging import Page, paginate
 from tutti.params import to_int
+from tutti.sms import campaigns, credit
 
 CAMPAIGNS_PAGE = 50
 MESSAGES_PAGE = 500
@@ -28,7 +27,13 @@ def _time(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment else None
 
 
-def _campaign(campaign: Campaign, author: str | None) -> dict:
+def _person(person: campaigns.MessagePerson) -> dict:
+    return {"id": person.id, "external_id": person.external_id, "first_name": person.first_name,
+            "last_name": person.last_name}
+
+
+def _campaign(campaign: Campaign) -> dict:
+    author = campaign.author.login if campaign.author else None
     return {"id": campaign.id, "status": campaign.status, "status_label": campaign.status_label,
             "text": campaign.text, "full_text": campaign.full_text, "sender": campaign.sender,
             "encoding": campaign.encoding, "sms_per_message": campaign.parts_per_message,
@@ -40,15 +45,9 @@ def _campaign(campaign: Campaign, author: str | None) -> dict:
 @bp.route("/campaigns")
 def campaign_list():
     """List the structure's campaigns, newest first, 50 a page (?page=2)."""
-    db = session()
-    total = db.scalar(select(func.count()).where(Campaign.structure_id == structure_id())) or 0
-    page = _page(total, CAMPAIGNS_PAGE)
-    rows = db.execute(
-        select(Campaign, Account.login).join(Account, Account.id == Campaign.author_id)
-        .where(Campaign.structure_id == structure_id()).order_by(Campaign.id.desc())
-        .offset(page.offset).limit(page.size)).all()
-    return jsonify({"campaigns": [_campaign(c, login) for c, login in rows], "page": page.number,
-                    "pages": page.pages, "total": total})
+    page, rows = campaigns.listed(session(), structure_id(), request.args.get("page", "1"), CAMPAIGNS_PAGE)
+    return jsonify({"campaigns": [_campaign(c) for c in rows], "page": page.number, "pages": page.pages,
+                    "total": page.total})
 
 
 @bp.route("/campaigns/<campaign_id>")
@@ -61,24 +60,15 @@ def campaign(campaign_id: str):
         raise ApiError(404, "Aucun envoi de votre structure n'a cet identifiant.")
     progress = campaigns.progress(db, found.id)
     page = _page(progress.total, MESSAGES_PAGE)
-    messages = db.scalars(select(Message).where(Message.campaign_id == found.id).order_by(Message.id)
-                          .offset(page.offset).limit(page.size)).all()
-    people: dict[int, list[dict]] = {}
-    if messages:
-        for message_id, person_id, external, first, last in db.execute(
-            select(message_people.c.message_id, Person.id, Person.external_id, Person.first_name, Person.last_name)
-            .join(Person, Person.id == message_people.c.person_id)
-            .where(message_people.c.message_id.in_([m.id for m in messages])).order_by(Person.id)
-        ):
-            people.setdefault(message_id, []).append(
-                {"id": person_id, "external_id": external, "first_name": first, "last_name": last})
-    body = _campaign(found, found.author.login if found.author else None)
+    messages, people = campaigns.messages_with_people(db, found.id, page.offset, page.size)
+    body = _campaign(found)
     body.update(
         progress={"total": progress.total, "done": progress.done, "by_state": progress.by_state},
         charged=credit.campaign_totals(db, found.id)[credit.CAPTURE],
         page=page.number, pages=page.pages,
         messages=[{"phone": m.phone, "state": m.state, "state_label": m.state_label, "sms": m.parts,
-                   "sent_at": _time(m.sent_at), "updated_at": _time(m.updated_at), "people": people.get(m.id, [])}
+                   "sent_at": _time(m.sent_at), "updated_at": _time(m.updated_at),
+                   "people": [_person(p) for p in people.get(m.id, [])]}
                   for m in messages])
     return jsonify(body)
 

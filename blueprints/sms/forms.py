@@ -11,7 +11,7 @@ from wtforms.validators import ValidationError
 
 from blueprints.i18n import lazy_gettext as _l
 from blueprints.i18n_labels import localise
-from tutti.campaigns import message_errors
+from tutti.sms.campaigns import message_errors
 
 ILLEGIBLE = "Votre message contient des caractères illisibles (�) : retapez-les."
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import Flask, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from sqlalchemy import func, select
-from sqlalchemy.orm import joinedload
 
 from blueprints import htmx
 from blueprints.extensions import current_account, session, tutti_state
@@ -16,10 +15,10 @@ from blueprints.sms.gates import can_read, can_send, read_gate
 from blueprints.sms.pictures import monthly_picture, states_fragment, states_picture
 from blueprints.sms.queueing import unschedule
 from blueprints.ui import NavItem, register_nav
-from tutti import campaigns, credit
 from tutti.directory.phones import display
-from tutti.models import Campaign, Message, OutboxEntry, Person, message_people
+from tutti.models import Campaign, OutboxEntry
 from tutti.paging import Page, paginate
+from tutti.sms import campaigns, credit
 
 PAGE_SIZE = 50
 
@@ -60,16 +59,9 @@ def states(campaign_id: int):
 @can_read
 def history():
     """List the structure's campaigns, newest first."""
-    db = session()
-    total = db.scalar(select(func.count()).where(Campaign.structure_id == current_account.structure_id)) or 0
-    page = _page(total)
-    rows = db.scalars(
-        select(Campaign).where(Campaign.structure_id == current_account.structure_id)
-        .order_by(Campaign.id.desc()).offset(page.offset).limit(page.size)
-        .options(joinedload(Campaign.author))
-    ).all()
+    page, rows = campaigns.listed(session(), current_account.structure_id, request.args.get("page", "1"), PAGE_SIZE)
     return render_template("sms/history.html", campaigns=rows, page=page,
-                           monthly=monthly_picture(current_account.structure_id) if total else None)
+                           monthly=monthly_picture(current_account.structure_id) if page.total else None)
 
 
 @bp.route("/campaigns/<int:campaign_id>")
@@ -79,18 +71,8 @@ def campaign(campaign_id: int):
     db = session()
     item = campaign_or_404(campaign_id)
     page = _page(item.recipients)
-    messages = db.execute(
-        select(Message).where(Message.campaign_id == campaign_id).order_by(Message.id)
-        .offset(page.offset).limit(page.size)
-    ).scalars().all()
-    names: dict[int, list[str]] = {}
-    if messages:
-        for message_id, first, last in db.execute(
-            select(message_people.c.message_id, Person.first_name, Person.last_name)
-            .join(Person, Person.id == message_people.c.person_id)
-            .where(message_people.c.message_id.in_([m.id for m in messages]))
-        ):
-            names.setdefault(message_id, []).append(f"{first} {last}")
+    messages, people = campaigns.messages_with_people(db, campaign_id, page.offset, page.size)
+    names = {message_id: [person.name for person in found] for message_id, found in people.items()}
     progress = campaigns.progress(db, campaign_id)
     context = dict(campaign=item, messages=messages, names=names, page=page, display_phone=display, progress=progress,
                    totals=credit.campaign_totals(db, campaign_id), states=states_picture(item, progress.by_state))

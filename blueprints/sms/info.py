@@ -9,8 +9,8 @@ from blueprints.extensions import account_required, current_account, session
 from blueprints.sms import bp
 from blueprints.sms.gates import can_read
 from blueprints.sms.pictures import balance_picture
-from tutti import credit
 from tutti.models import CreditMovement
+from tutti.sms import credit
 
 LEDGER_ROWS = 200
 

@@ -13,8 +13,9 @@ from blueprints.extensions import session
 from blueprints.i18n import N_, current_language
 from blueprints.sms import bp
 from blueprints.sms.clock import now
-from tutti import campaigns, charts, figures
+from tutti import charts, figures
 from tutti.models import CAMPAIGN_QUEUED, CAMPAIGN_SENDING, Campaign
+from tutti.sms import campaigns
 
 # The groups of the campaign's bar in the app's words for message states (WORDING.md), and their fills: dark
 # enough for white counts written inside them.

@@ -13,7 +13,7 @@ from redis.exceptions import RedisError
 from rq import Queue
 from sqlalchemy.orm import Session
 
-from tutti.campaigns import mark_enqueued
+from tutti.sms.campaigns import mark_enqueued
 
 log = logging.getLogger(__name__)
 JOB = "tutti.sending.send_campaign"

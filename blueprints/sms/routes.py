@@ -17,12 +17,12 @@ from blueprints.sms.forms import ComposeForm, SendForm, body_undecodable
 from blueprints.sms.gates import can_send
 from blueprints.sms.history import progress_fragment
 from blueprints.sms.queueing import enqueue_campaign
-from tutti import campaigns, credit, window
+from tutti import window
 from tutti.directory import selections
 from tutti.models import Selection
 from tutti.paging import paginate
 from tutti.params import to_int
-from tutti.sms import cost, encoding, recipients
+from tutti.sms import campaigns, cost, credit, encoding, recipients
 from tutti.transports import kind_of
 
 # People left out listed per page on their own page (the recap names only the first ones).

@@ -6,7 +6,6 @@ import click
 from flask import Flask
 
 from examples.flask_portal.models import User, db
-from tutti import credit
 from tutti.directory.people import fold
 from tutti.directory.phones import parse_mobile
 from tutti.models import (
@@ -20,6 +19,7 @@ from tutti.models import (
     Structure,
     create_all,
 )
+from tutti.sms import credit
 
 PASSWORD = "portail-demo"
 PEOPLE = [("Alice", "Martin", "06 12 34 56 01"), ("Bruno", "Martin", "06 12 34 56 01"),

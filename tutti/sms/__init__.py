@@ -1,1 +1,2 @@
-"""Sending SMS: counting (encoding), who receives (recipients) and what it costs (cost)."""
+"""Sending SMS: counting (encoding), who receives (recipients), what it costs (cost), campaigns and the credit
+ledger (credit)."""

@@ -5,7 +5,6 @@ from __future__ import annotations
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from tutti import credit
 from tutti.accounts.audit import audit
 from tutti.models import (
     ORDER_APPROVED,
@@ -17,6 +16,7 @@ from tutti.models import (
     utcnow,
 )
 from tutti.refusals import NotFound, Refusal, Refused
+from tutti.sms import credit
 
 PACKS = (100, 500, 1000, 5000)
 

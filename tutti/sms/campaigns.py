@@ -1,4 +1,4 @@
-"""Campaigns: check a message, record a send in one transaction, follow its progress."""
+"""Campaigns: check a message, record a send in one transaction, follow its progress, list them and their messages."""
 
 from __future__ import annotations
 
@@ -8,9 +8,8 @@ from datetime import datetime
 
 from sqlalchemy import and_, func, insert, literal, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
-from tutti import credit
 from tutti.directory import selections
 from tutti.directory.phones import KIND_MOBILE
 from tutti.models import (
@@ -27,7 +26,8 @@ from tutti.models import (
     message_people,
     utcnow,
 )
-from tutti.sms import encoding, recipients
+from tutti.paging import Page, paginate
+from tutti.sms import credit, encoding, recipients
 from tutti.sms.cost import Quote, message_cost
 
 # Anything longer is refused before counting, so that a pasted novel costs no CPU.
@@ -166,6 +166,51 @@ def progress(db: Session, campaign_id: int) -> Progress:
     total = sum(by_state.values())
     waiting = by_state.get("queued", 0) + by_state.get("sending", 0)
     return Progress(total, total - waiting, by_state)
+
+
+def listed(db: Session, structure_id: int, requested: object, size: int) -> tuple[Page, list[Campaign]]:
+    """Return the page asked for of the structure's campaigns, newest first, their authors loaded.
+
+    A page past the last stays as asked, and is empty: a client reading until an empty page stops.
+    """
+    total = db.scalar(select(func.count()).where(Campaign.structure_id == structure_id)) or 0
+    page = paginate(requested, total, size, clamp=False)
+    rows = db.scalars(
+        select(Campaign).where(Campaign.structure_id == structure_id)
+        .order_by(Campaign.id.desc()).offset(page.offset).limit(page.size).options(joinedload(Campaign.author))
+    ).all()
+    return page, list(rows)
+
+
+@dataclass(frozen=True)
+class MessagePerson:
+    """A person a message stands for (one message per number, one or more people per number)."""
+
+    id: int
+    external_id: str | None
+    first_name: str
+    last_name: str
+
+    @property
+    def name(self) -> str:
+        """Return the name as the pages show it."""
+        return f"{self.first_name} {self.last_name}"
+
+
+def messages_with_people(db: Session, campaign_id: int, offset: int, limit: int
+                         ) -> tuple[list[Message], dict[int, list[MessagePerson]]]:
+    """Return `limit` of the campaign's messages from `offset`, in sending order, and each one's people by id."""
+    messages = list(db.scalars(select(Message).where(Message.campaign_id == campaign_id).order_by(Message.id)
+                               .offset(offset).limit(limit)))
+    people: dict[int, list[MessagePerson]] = {}
+    if messages:
+        for message_id, *person in db.execute(
+            select(message_people.c.message_id, Person.id, Person.external_id, Person.first_name, Person.last_name)
+            .join(Person, Person.id == message_people.c.person_id)
+            .where(message_people.c.message_id.in_([m.id for m in messages])).order_by(Person.id)
+        ):
+            people.setdefault(message_id, []).append(MessagePerson(*person))
+    return messages, people
 
 
 def charged(db: Session, campaign_id: int) -> int:
