@@ -10,7 +10,6 @@ import pypdf
 import pytest
 from sqlalchemy import func, select
 
-from blueprints.sms.gates import sender_name_ok
 from tests.admin_world import (  # noqa: F401  (the fixtures are used by name)
     app_config_fixture,
     db_fixture,
@@ -22,6 +21,7 @@ from tutti.models import AuditLog, ContactRequest, CreditOrder, Person, Structur
 from tutti.refusals import Refused
 from tutti.sms import credit
 from tutti.structures import credit_orders, sms_settings
+from tutti.structures.sms_settings import sender_name_ok
 
 SETTINGS = {"sender_name": "EMSAUBIN", "phone_region": "FR", "window_policy": "warn", "low_credit_threshold": "30"}
 BAD_SENDER_NAMES = {

@@ -20,12 +20,18 @@ from wtforms.validators import AnyOf, DataRequired, EqualTo, InputRequired, Leng
 from blueprints.i18n import DEFAULT_LANGUAGE, LazyText, current_language
 from blueprints.i18n import lazy_gettext as _l
 from blueprints.refusals import words
-from blueprints.sms.gates import sender_name_ok
 from blueprints.ui import format_number
 from tutti.models import LEVELS, MODULES
 from tutti.structures.contact_requests import CONTACT_SUBJECTS, MAX_CONTACT_CHARS
 from tutti.structures.credit_orders import PACKS
-from tutti.structures.sms_settings import MAX_THRESHOLD, SENDER_NAME_INVALID, WINDOW_POLICIES, region_name, regions
+from tutti.structures.sms_settings import (
+    MAX_THRESHOLD,
+    SENDER_NAME_INVALID,
+    WINDOW_POLICIES,
+    region_name,
+    regions,
+    sender_name_ok,
+)
 
 try:
     from wtforms.fields.choices import SelectChoice

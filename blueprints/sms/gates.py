@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from functools import wraps
 
 from flask import render_template
@@ -10,16 +9,10 @@ from flask import render_template
 from blueprints.extensions import account_required, current_account
 from blueprints.htmx import is_htmx
 from tutti.models import LEVEL_READ, LEVEL_WRITE, MODULE_SMS, Account
-
-SENDER_NAME = re.compile(r"^(?=.*[A-Za-z])[A-Za-z0-9]{3,11}$")
+from tutti.structures.sms_settings import sender_name_ok
 
 GATE_OPTION, GATE_SETTINGS, GATE_ADMIN, GATE_RIGHTS, GATE_NO_STRUCTURE, GATE_NO_ACCOUNT = (
     "option", "settings", "admin", "rights", "no_structure", "no_account")
-
-
-def sender_name_ok(name: str | None) -> bool:
-    """Say whether a sender name is one operators accept (SMS.md)."""
-    return bool(name) and SENDER_NAME.fullmatch(name) is not None
 
 
 def send_gate(account: Account | None) -> str | None:

@@ -22,7 +22,7 @@ from tutti.models import (
 )
 from tutti.refusals import NotFound, Refusal, refuse_if
 
-# SMS.md: what operators accept as an originator. The web form also checks blueprints.sms.gates.sender_name_ok.
+# SMS.md: what operators accept as an originator (sender_name_ok: the settings, the web form and the send gate).
 SENDER_NAME_RULE = re.compile(r"(?=.*[A-Za-z])[A-Za-z0-9]{3,11}")
 SENDER_NAME_INVALID = Refusal("sender_name_invalid")  # the rule above, with an example (« EMSAUBIN »)
 WINDOW_POLICIES = window.POLICIES  # "warn" or "schedule": what the recap offers outside the sending window
@@ -47,9 +47,14 @@ def regions() -> list[tuple[str, str]]:
     return [(c, f"{region_name(c)} ({c})") for c in ["FR", *others]]
 
 
+def sender_name_ok(name: str | None) -> bool:
+    """Say whether operators accept this sender name: 3 to 11 unaccented letters and digits, a letter among them."""
+    return bool(name) and SENDER_NAME_RULE.fullmatch(name) is not None
+
+
 def sender_name_refusals(name: str | None) -> list[Refusal]:
     """Return what is wrong with a sender name (SMS.md)."""
-    return [] if name and SENDER_NAME_RULE.fullmatch(name) else [SENDER_NAME_INVALID]
+    return [] if sender_name_ok(name) else [SENDER_NAME_INVALID]
 
 
 @dataclass(frozen=True)
