@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 
 from tutti.accounts.passwords import hash_password
 from tutti.directory import selections
-from tutti.directory.people import fold
+from tutti.directory.people import fold, new_person, rename, set_mobile
 from tutti.directory.phones import parse_mobile
 from tutti.models import ACCOUNT_ADMIN, ACCOUNT_OPERATOR, Account, Person, SelectionPerson, Structure, Tag
 
@@ -705,3 +705,23 @@ def test_demo_select_all_counts_every_school_person(demo_app, auth, client):
     assert total > 300
     assert _count(_select_all(client)) == total
     assert f"Actions pour {total} sélectionnés" in client.get("/people/actions").get_data(as_text=True)
+
+
+# Building a person
+
+
+def test_new_person_folds_names_and_reads_mobile_in_structure_region():
+    person = new_person(Structure(id=7, name="Bruxelles", phone_region="BE"), "Émile", "Zola", " 0470 12 34 56 ",
+                        "M", external_id="p-1")
+    assert (person.structure_id, person.first_name_key, person.last_name_key, person.sexe, person.external_id) == (
+        7, "emile", "zola", "M", "p-1")
+    assert (person.mobile_raw, person.mobile_e164, person.mobile_kind) == ("0470 12 34 56", "+32470123456", "mobile")
+
+
+def test_rename_and_set_mobile_change_only_what_is_given():
+    person = new_person(Structure(id=7, name="Aubin", phone_region="FR"), "Émile", "Zola", "06 12 34 56 78")
+    rename(person, last_name="Ça")
+    set_mobile(person, "", "FR")
+    assert (person.first_name, person.first_name_key, person.last_name, person.last_name_key) == (
+        "Émile", "emile", "Ça", "ca")
+    assert (person.mobile_raw, person.mobile_e164, person.mobile_kind) == ("", None, "none")

@@ -8,8 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tutti.accounts.passwords import hash_password
-from tutti.directory.people import fold
-from tutti.directory.phones import parse_mobile
+from tutti.directory.people import new_person
 from tutti.models import (
     ACCOUNT_ADMIN,
     ACCOUNT_OPERATOR,
@@ -59,12 +58,7 @@ def _structure(db: Session, name: str, sender: str | None, initial_credit: int) 
 
 
 def _person(db: Session, structure: Structure, first: str, last: str, sexe: str, phone: str, tags: list[Tag]) -> Person:
-    parsed = parse_mobile(phone, structure.phone_region)
-    person = Person(
-        structure_id=structure.id, first_name=first, last_name=last, sexe=sexe,
-        first_name_key=fold(first), last_name_key=fold(last),
-        mobile_raw=parsed.raw, mobile_e164=parsed.e164, mobile_kind=parsed.kind, tags=tags,
-    )
+    person = new_person(structure, first, last, phone, sexe, tags=tags)
     db.add(person)
     return person
 

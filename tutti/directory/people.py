@@ -147,6 +147,29 @@ def structure_tags(db: Session, structure_id: int) -> list[Tag]:
     return list(db.scalars(select(Tag).where(Tag.structure_id == structure_id).order_by(Tag.name)))
 
 
+def new_person(structure: Structure, first_name: str, last_name: str, mobile: str = "", sexe: str = "",
+               **columns) -> Person:
+    """Return a new person of the structure (not yet added), its mobile read in the structure's region."""
+    person = Person(structure_id=structure.id, sexe=sexe, **columns)
+    rename(person, first_name, last_name)
+    set_mobile(person, mobile, structure.phone_region)
+    return person
+
+
+def rename(person: Person, first_name: str | None = None, last_name: str | None = None) -> None:
+    """Set the names given, with the folded keys the list sorts and searches by."""
+    if first_name is not None:
+        person.first_name, person.first_name_key = first_name, fold(first_name)
+    if last_name is not None:
+        person.last_name, person.last_name_key = last_name, fold(last_name)
+
+
+def set_mobile(person: Person, mobile: str | None, region: str) -> None:
+    """Set the mobile as typed, with its E.164 form and its kind read in the structure's region."""
+    phone = parse_mobile(mobile, region)
+    person.mobile_raw, person.mobile_e164, person.mobile_kind = phone.raw, phone.e164, phone.kind
+
+
 def create_person(db: Session, structure_id: int, first_name: str, last_name: str, mobile: str = "",
                   sexe: str = "") -> Person:
     """Add a person to a structure's list, with the mobile read in the structure's region."""
@@ -158,10 +181,7 @@ def create_person(db: Session, structure_id: int, first_name: str, last_name: st
         raise Refused(Refusal("names_required"))
     if sexe not in ("", "F", "M"):
         raise Refused(Refusal("sexe_invalid"))
-    phone = parse_mobile(mobile, structure.phone_region)
-    person = Person(structure_id=structure_id, first_name=first, last_name=last, first_name_key=fold(first),
-                    last_name_key=fold(last), sexe=sexe, mobile_raw=phone.raw, mobile_e164=phone.e164,
-                    mobile_kind=phone.kind)
+    person = new_person(structure, first, last, mobile, sexe)
     db.add(person)
     db.commit()
     return person

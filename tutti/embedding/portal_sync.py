@@ -13,8 +13,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
-from tutti.directory.people import fold
-from tutti.directory.phones import MAX_RAW_LENGTH, parse_mobile
+from tutti.directory import people
+from tutti.directory.phones import MAX_RAW_LENGTH
 from tutti.models import Person, Structure, Tag
 from tutti.refusals import Refusal, Refused
 
@@ -210,8 +210,8 @@ def upsert_people(db: Session, structure_id: int, items: object) -> Outcome:
         person = existing.get(external)
         created = person is None
         if created:
-            person = Person(structure_id=structure_id, external_id=external, sexe="", archived=False, tags=[])
-            values.setdefault("mobile", "")
+            person = people.new_person(structure, values.pop("first_name"), values.pop("last_name"),
+                                       values.pop("mobile", ""), external_id=external, archived=False, tags=[])
             db.add(person)
         _apply(person, values, structure.phone_region, tags)
         outcome.items.append({"external_id": external, "person": person, "created": created})
@@ -223,13 +223,9 @@ def upsert_people(db: Session, structure_id: int, items: object) -> Outcome:
 
 
 def _apply(person: Person, values: dict, region: str, tags: dict[str, Tag]) -> None:
-    if values.get("first_name"):
-        person.first_name, person.first_name_key = values["first_name"], fold(values["first_name"])
-    if values.get("last_name"):
-        person.last_name, person.last_name_key = values["last_name"], fold(values["last_name"])
+    people.rename(person, values.get("first_name") or None, values.get("last_name") or None)
     if "mobile" in values:
-        phone = parse_mobile(values["mobile"], region)
-        person.mobile_raw, person.mobile_e164, person.mobile_kind = phone.raw, phone.e164, phone.kind
+        people.set_mobile(person, values["mobile"], region)
     if "sexe" in values:
         person.sexe = values["sexe"]
     if "archived" in values:
