@@ -125,6 +125,27 @@ def test_every_change_raises_the_version(db, world):
     assert versions == [0, 1, 2, 3, 4]
 
 
+def test_state_reads_version_and_count_in_one_statement(db, world):
+    from sqlalchemy import event
+
+    sid = selections.create(db, world.accounts["ecrivain"], world.structure_id, SELECTION_LIST).id
+    selections.tick(db, sid, world.structure_id, world.ids("alice", "gaston"), True)
+    db.commit()
+    statements = []
+    engine = db.get_bind()
+
+    def listener(connection, cursor, statement, *rest):
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        state = selections.state(db, sid)
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+    assert (state.id, state.version, state.count, len(statements)) == (sid, 1, 2, 1)
+    assert selections.state(db, 987654) == selections.State(987654, 0, 0)
+
+
 def test_hold_takes_only_the_version_counted(db, world):
     sid = selections.create(db, world.accounts["ecrivain"], world.structure_id, SELECTION_LIST).id
     selections.tick(db, sid, world.structure_id, world.ids("alice"), True)

@@ -146,19 +146,22 @@ def _remove(db: Session, selection_id: int, person_ids: Select) -> None:
                execution_options={"synchronize_session": False})
 
 
+def _counted(selection_id: int) -> Select:
+    return (select(func.count()).select_from(SelectionPerson)
+            .join(Person, and_(Person.id == SelectionPerson.person_id, Person.archived.is_(False)))
+            .where(SelectionPerson.selection_id == selection_id))
+
+
 def count(db: Session, selection_id: int) -> int:
     """Return how many people the selection holds (archived people no longer count)."""
-    return db.scalar(
-        select(func.count()).select_from(SelectionPerson)
-        .join(Person, and_(Person.id == SelectionPerson.person_id, Person.archived.is_(False)))
-        .where(SelectionPerson.selection_id == selection_id)
-    ) or 0
+    return db.scalar(_counted(selection_id)) or 0
 
 
 def state(db: Session, selection_id: int) -> State:
-    """Return the selection's version and count, read together."""
-    version = db.scalar(select(Selection.version).where(Selection.id == selection_id)) or 0
-    return State(selection_id, version, count(db, selection_id))
+    """Return the selection's version and count, read in one statement so that the count is that version's."""
+    row = db.execute(select(Selection.version, _counted(selection_id).scalar_subquery())
+                     .where(Selection.id == selection_id)).one_or_none()
+    return State(selection_id, row[0] or 0, row[1] or 0) if row is not None else State(selection_id, 0, 0)
 
 
 def version(db: Session, selection_id: int) -> int | None:
