@@ -40,6 +40,17 @@ def redis_url(tmp_path_factory):
     server.wait(10)
 
 
+@pytest.fixture
+def own_redis():
+    """Start a redis-server of this test's own, which the test may stop and start again empty; remove it after."""
+    from faults_helpers import RedisServer
+
+    server = RedisServer()
+    server.start()
+    yield server
+    server.remove()
+
+
 @pytest.fixture(scope="session")
 def pg_schema_url():
     """Create the schema once in the PostgreSQL test database, when there is one."""

@@ -13,7 +13,6 @@ import time
 
 import pytest
 from faults_helpers import (
-    RedisServer,
     WorkerProcess,
     assert_sent_exactly_once,
     campaign_row,
@@ -26,14 +25,6 @@ from tutti.models import CAMPAIGN_DONE, CAMPAIGN_QUEUED, CAMPAIGN_SENDING
 from tutti.sms import credit
 
 TEXT = "Répétition générale samedi à 14h, salle Molière."
-
-
-@pytest.fixture
-def own_redis():
-    server = RedisServer()
-    server.start()
-    yield server
-    server.remove()
 
 
 @pytest.fixture

@@ -3,35 +3,10 @@
 from __future__ import annotations
 
 import socket
-import subprocess
-import time
 from pathlib import Path
 
 import pytest
 from conftest import make_test_config
-from redis import Redis
-
-
-@pytest.fixture
-def own_redis(tmp_path):
-    """Start a redis-server of this test's own (on a unix socket), that the test may stop; yield its URL and stop."""
-    from launcher import redis_server
-
-    sock = tmp_path / "redis.sock"
-    server = subprocess.Popen([redis_server(), "--port", "0", "--unixsocket", str(sock), "--save", "",
-                               "--appendonly", "no", "--dir", str(tmp_path)],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        try:
-            if Redis(unix_socket_path=str(sock)).ping():
-                break
-        except Exception:
-            time.sleep(0.05)
-    yield server, f"unix://{sock}"
-    if server.poll() is None:
-        server.terminate()
-        server.wait(10)
 
 
 def test_healthz_ok_when_database_and_redis_answer(client):
@@ -45,12 +20,10 @@ def test_healthz_503_when_redis_is_stopped(tmp_path, own_redis):
     """A Redis that stopped answering makes the check fail with 503, naming Redis only."""
     from app import create_app
 
-    server, url = own_redis
-    app = create_app(make_test_config(f"sqlite:///{tmp_path / 'tutti.db'}", url))
+    app = create_app(make_test_config(f"sqlite:///{tmp_path / 'tutti.db'}", own_redis.url))
     client = app.test_client()
     assert client.get("/healthz").status_code == 200
-    server.terminate()
-    server.wait(10)
+    own_redis.stop()
     response = client.get("/healthz")
     assert response.status_code == 503
     assert response.json["status"] == "degraded"
@@ -125,15 +98,13 @@ def test_queues_page_says_when_redis_is_down(tmp_path, own_redis):
     from tutti.demo import seed_demo
     from tutti.models import create_all
 
-    server, url = own_redis
-    app = create_app(make_test_config(f"sqlite:///{tmp_path / 'tutti.db'}", url))
+    app = create_app(make_test_config(f"sqlite:///{tmp_path / 'tutti.db'}", own_redis.url))
     with app.app_context():
         create_all(db.engine)
         seed_demo(db.session)
     client = app.test_client()
     client.post("/login", data={"login": "operateur", "password": "tutti-demo"})
-    server.terminate()
-    server.wait(10)
+    own_redis.stop()
     response = client.get("/operator/queues")
     assert response.status_code == 200
     assert "Redis ne répond pas" in response.get_data(as_text=True)

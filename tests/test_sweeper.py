@@ -17,7 +17,7 @@ from collections import Counter
 from datetime import timedelta
 
 import pytest
-from faults_helpers import ROOT, RedisServer, wait_for
+from faults_helpers import ROOT, wait_for
 from rq import Queue
 from rq.job import Job
 from sms_helpers import (
@@ -41,14 +41,6 @@ from tutti.queue import holds
 from tutti.sms import credit
 
 MESSAGE = "Répétition déplacée à jeudi 19h."
-
-
-@pytest.fixture
-def own_redis():
-    server = RedisServer()
-    server.start()
-    yield server
-    server.remove()
 
 
 @pytest.fixture
