@@ -96,6 +96,7 @@ def switch():
 def init_app(app: Flask) -> None:
     """Give the templates the language helpers; read the language afresh on every request."""
     from blueprints.i18n_labels import localise
+    from blueprints.refusals import words
 
     # A caller that keeps one app context open across requests (a test, a script) keeps one `g`:
     # the language cached there must not carry one request's choice into the next.
@@ -104,3 +105,4 @@ def init_app(app: Flask) -> None:
     app.add_template_global(switch_next)
     app.add_template_global(LANGUAGES, "languages")
     app.add_template_filter(localise, "translate")
+    app.add_template_filter(words, "words")

@@ -18,8 +18,6 @@ from flask_babel import get_translations, gettext
 from blueprints.i18n import DEFAULT_LANGUAGE, N_, NP_, current_language
 
 LABELS = [
-    # tutti/sms/recipients.py REASON_LABELS
-    N_("pas de mobile"), N_("numéro invalide"), N_("numéro fixe"), N_("même numéro que"), N_("désinscrit (STOP)"),
     # tutti/models/sms.py MESSAGE_LABELS and CAMPAIGN_LABELS
     N_("en attente"), N_("envoyé"), N_("reçu"), N_("non reçu"), N_("expiré"), N_("rejeté"), N_("échec"),
     N_("inconnu"), N_("annulé"), N_("programmé"), N_("en cours"), N_("terminé"),
@@ -44,7 +42,6 @@ REFUSALS = [
 
 # Texts the domain builds with values; the placeholders stand for the values, found back in the French text.
 WITH_VALUES = [
-    N_("même numéro que %(name)s"),
     N_("Votre message dépasse %(max)s caractères."),
 ]
 PLURALS_WITH_VALUES = [

@@ -80,6 +80,12 @@ MESSAGES: dict[str, str | tuple[str, str]] = {
     "tag_name_required": N_("Le nom du tag est obligatoire (%(max)s caractères au plus)."),
     "tag_name_taken": N_("Un autre tag s'appelle déjà « %(name)s »."),
     "tag_unknown": N_("Tag inconnu : « %(external_id)s » (envoyez d'abord les tags)."),
+    # tutti/sms/recipients.py: why a selected person receives nothing
+    "no_mobile": N_("pas de mobile"),
+    "number_invalid": N_("numéro invalide"),
+    "number_landline": N_("numéro fixe"),
+    "opted_out": N_("désinscrit (STOP)"),
+    "same_number_as": N_("même numéro que %(name)s"),
 }
 
 # Values that name a label of the domain, by the table their French label comes from: translated like the text.

@@ -187,6 +187,15 @@ def test_recap_in_english_with_its_figures(writer):
     assert "Top up your SMS credit" in page and "Send" in page and "Cancel" in page
 
 
+def test_people_left_out_in_english(writer):
+    english(writer)
+    page = text(body(writer.get("/sms/excluded")))
+    for reason in ("Bruno Martin same number as Alice Martin", "Chloé Petit no mobile", "David Roux invalid number",
+                   "Emma Simon landline", "Fanny Thomas unsubscribed (STOP)"):
+        assert reason in page, reason
+    assert "même numéro" not in page and "numéro" not in page
+
+
 def test_recap_figures_in_french(writer):
     page = body(recap(writer, "Répétition ce soir"))
     assert "<p>Vous disposez de : <strong>1\u00a0228 SMS</strong></p>" in page  # a no-break space, as before
@@ -320,10 +329,10 @@ def test_catalogue_holds_every_text_of_the_templates_and_views(tmp_path):
 def test_domain_labels_are_in_the_catalogue():
     from tutti import window
     from tutti.models import CAMPAIGN_LABELS, LEVELS, MESSAGE_LABELS, MODULES, ORDER_LABELS
-    from tutti.sms import credit, recipients
+    from tutti.sms import credit
     from tutti.structures import contact_requests
 
-    labels = [*recipients.REASON_LABELS.values(), *MESSAGE_LABELS.values(), *CAMPAIGN_LABELS.values(),
+    labels = [*MESSAGE_LABELS.values(), *CAMPAIGN_LABELS.values(),
               *credit.KIND_LABELS.values(), *LEVELS.values(), *MODULES.values(), *ORDER_LABELS.values(),
               *window.POLICIES.values(), *contact_requests.CONTACT_SUBJECTS.values()]
     english = {m.id: m.string for m in catalogue("en") if m.id}

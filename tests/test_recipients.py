@@ -3,17 +3,26 @@
 from __future__ import annotations
 
 import pytest
-from sms_helpers import DELIVERABLE, OPTED_OUT, PEOPLE, REASONS, add_person, build_world, select_people
+from sms_helpers import DELIVERABLE, OPTED_OUT, PEOPLE, add_person, build_world, select_people
 from sqlalchemy import create_engine, update
 from sqlalchemy.orm import Session
 
 from tutti.directory import selections
 from tutti.models import OptOut, Person, SelectionPerson, metadata
+from tutti.refusals import Refusal
 from tutti.sms import encoding
 from tutti.sms.cost import message_cost, quote
 from tutti.sms.recipients import Exclusion, exclusions, numbers_digest, resolve
 
 NAMES = {key: f"{first} {last}" for key, first, last, _ in PEOPLE}
+# Why each person of the world is left out, in name order (sms_helpers.REASONS: the same in the recap's French).
+WHY = {
+    "bruno": Refusal("same_number_as", name="Alice Martin"),
+    "chloe": Refusal("no_mobile"),
+    "david": Refusal("number_invalid"),
+    "emma": Refusal("number_landline"),
+    "fanny": Refusal("opted_out"),
+}
 
 
 @pytest.fixture(scope="module")
@@ -53,14 +62,14 @@ def test_resolve_one_number_per_distinct_mobile(db, world):
     assert (result.distinct_numbers, result.digest) == (len(DELIVERABLE), numbers_digest(DELIVERABLE))
 
 
-@pytest.mark.parametrize("key", list(REASONS))
+@pytest.mark.parametrize("key", list(WHY))
 def test_resolve_reason_for_each_person_left_out(db, world, key):
-    labels = {e.person_id: e.label for e in resolved(db, world).excluded}
-    assert labels[world.people[key]] == REASONS[key]
+    why = {e.person_id: e.why for e in resolved(db, world).excluded}
+    assert why[world.people[key]] == WHY[key]
 
 
 def test_resolve_left_out_in_name_order(db, world):
-    assert [e.name for e in resolved(db, world).excluded] == [NAMES[k] for k in REASONS]
+    assert [e.name for e in resolved(db, world).excluded] == [NAMES[k] for k in WHY]
 
 
 def test_resolve_receivers_not_left_out(db, world):
@@ -77,8 +86,8 @@ def test_resolve_shared_number_alone_is_deliverable(db, world):
 def test_resolve_shared_opted_out_number_says_stop_for_each(db, world):
     db.execute(update(OptOut).values(phone="+33612345601"))
     db.commit()
-    labels = {e.person_id: e.label for e in resolved(db, world).excluded}
-    assert (labels[world.people["alice"]], labels[world.people["bruno"]]) == ("désinscrit (STOP)",) * 2
+    why = {e.person_id: e.why for e in resolved(db, world).excluded}
+    assert (why[world.people["alice"]], why[world.people["bruno"]]) == (Refusal("opted_out"),) * 2
 
 
 def test_resolve_withdrawn_opt_out_receives(db, world):
@@ -122,8 +131,8 @@ def test_resolve_nothing_selected(db, world):
 def test_resolve_number_typed_differently_is_the_same(db, world):
     twin = add_person(db, world.structure_id, "Zoé", "Zimmer", "+33 6 12 34 56 01")
     select_people(db, world, [twin])
-    labels = {e.person_id: e.label for e in resolved(db, world).excluded}
-    assert labels[twin] == "même numéro que Alice Martin"
+    why = {e.person_id: e.why for e in resolved(db, world).excluded}
+    assert why[twin] == Refusal("same_number_as", name="Alice Martin")
 
 
 def test_quote_total_is_parts_times_numbers(db, world):
@@ -146,14 +155,14 @@ def test_message_cost(parts, messages, cost):
     assert message_cost(parts, messages) == cost
 
 
-def test_exclusion_label_names_first_holder():
-    assert Exclusion(1, "Bruno Martin", "duplicate", "Alice Martin").label == "même numéro que Alice Martin"
+def test_exclusion_why_names_first_holder():
+    assert Exclusion(1, "Bruno Martin", "duplicate", "Alice Martin").why == WHY["bruno"]
 
 
-@pytest.mark.parametrize(("reason", "label"), [("no_mobile", "pas de mobile"), ("invalid", "numéro invalide"),
-                                               ("landline", "numéro fixe"), ("opted_out", "désinscrit (STOP)")])
-def test_exclusion_label_in_french(reason, label):
-    assert Exclusion(1, "X Y", reason).label == label
+@pytest.mark.parametrize(("reason", "code"), [("no_mobile", "no_mobile"), ("invalid", "number_invalid"),
+                                              ("landline", "number_landline"), ("opted_out", "opted_out")])
+def test_exclusion_why_is_a_code(reason, code):
+    assert Exclusion(1, "X Y", reason).why == Refusal(code)
 
 
 def test_resolve_counts_each_reason(db, world):
@@ -168,7 +177,7 @@ def test_resolve_names_at_most_shown_but_counts_all(db, world):
 
 def test_exclusions_page_continues_in_name_order(db, world):
     page = exclusions(db, world.structure_id, selections.of_account(db, world.accounts["ecrivain"]), 2, 2)
-    assert [e.label for e in page] == [REASONS["david"], REASONS["emma"]]
+    assert [e.why for e in page] == [WHY["david"], WHY["emma"]]
 
 
 def test_exclusions_duplicate_names_holder_across_pages(db, world):

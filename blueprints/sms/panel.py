@@ -151,6 +151,7 @@ def _install_template_helpers(app: Flask) -> None:
     from blueprints import i18n, ui
     from blueprints.admin.access import may_order_credit
     from blueprints.i18n_labels import localise
+    from blueprints.refusals import words
     from tutti.sms.encoding import SUFFIX
 
     def may_order(account: Account | None) -> bool:
@@ -158,7 +159,7 @@ def _install_template_helpers(app: Flask) -> None:
         return account is not None and "admin.credit_order" in app.view_functions and may_order_credit(account)
 
     filters = {"number": ui.format_number, "datetime": ui.format_datetime, "char_name": ui.char_name,
-               "translate": localise}
+               "translate": localise, "words": words}
     for name, function in filters.items():
         if app.jinja_env.filters.get(name, function) is not function:
             raise RuntimeError(f"The host already has a template filter named {name!r}, which Tutti's pages use.")

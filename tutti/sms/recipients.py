@@ -17,16 +17,17 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from tutti.directory.phones import KIND_LANDLINE, KIND_MOBILE, KIND_NONE
 from tutti.models import OptOut, Person, SelectionPerson
+from tutti.refusals import Refusal
 
 REASON_NO_MOBILE, REASON_INVALID, REASON_LANDLINE, REASON_DUPLICATE, REASON_OPTED_OUT = (
     "no_mobile", "invalid", "landline", "duplicate", "opted_out")
 REASONS = (REASON_NO_MOBILE, REASON_INVALID, REASON_LANDLINE, REASON_OPTED_OUT, REASON_DUPLICATE)
-REASON_LABELS = {
-    REASON_NO_MOBILE: "pas de mobile",
-    REASON_INVALID: "numéro invalide",
-    REASON_LANDLINE: "numéro fixe",
-    REASON_DUPLICATE: "même numéro que",
-    REASON_OPTED_OUT: "désinscrit (STOP)",
+# Why each person is left out, worded by the web layer; a shared number also names who receives it (`Exclusion.why`).
+REASONS_WHY = {
+    REASON_NO_MOBILE: Refusal("no_mobile"),
+    REASON_INVALID: Refusal("number_invalid"),
+    REASON_LANDLINE: Refusal("number_landline"),
+    REASON_OPTED_OUT: Refusal("opted_out"),
 }
 # How many people left out the recap names; every reason's count stays exact, and the whole list
 # has its own page.
@@ -43,10 +44,11 @@ class Exclusion:
     same_as: str = ""
 
     @property
-    def label(self) -> str:
-        """Return the reason in the words on screen."""
-        text = REASON_LABELS[self.reason]
-        return f"{text} {self.same_as}" if self.reason == REASON_DUPLICATE else text
+    def why(self) -> Refusal:
+        """Say why the person is left out; for a shared number, who receives it."""
+        if self.reason == REASON_DUPLICATE:
+            return Refusal("same_number_as", name=self.same_as)
+        return REASONS_WHY[self.reason]
 
 
 @dataclass(frozen=True)
