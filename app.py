@@ -104,7 +104,7 @@ def _init_extensions(app: Flask) -> None:
     """Bind the extensions and the per-app state."""
     from blueprints import errors, i18n, security, ui
     from blueprints.extensions import babel, csrf, db, limiter, login_manager, migrate
-    from tutti.queue import make_queue
+    from tutti.sms.queue import make_queue
 
     db.init_app(app)
     # Batch mode: SQLite can only alter a table by copying it, which Alembic's batch operations do.

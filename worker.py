@@ -23,7 +23,6 @@ import redis
 from rq import SimpleWorker, Worker
 from rq.exceptions import NoSuchJobError
 from rq.job import Job
-from sqlalchemy import create_engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from app import create_app
@@ -78,12 +77,13 @@ class TuttiWorker(ListensEverySecond, Worker):
 def log_job_outcome(job: Job, ok: bool, seconds: float, worker: str) -> None:
     """Log the job's id, function, result and duration; for a campaign, its status and messages per state."""
     from tutti import logs, runtime
+    from tutti.sms.queue import JOB
 
     fields = {"job_id": job.id, "function": job.func_name, "job_status": "finished" if ok else "failed",
               "duration_ms": round(seconds * 1000, 1), "worker": worker}
     if ok:
         fields["result"] = str(job.return_value(refresh=True))
-    if job.func_name == "tutti.sending.send_campaign" and job.args:
+    if job.func_name == JOB and job.args:
         with runtime.session() as db:
             fields.update(logs.campaign_outcome(db, int(job.args[0])))
     log.info("job %s %s", job.func_name, fields["job_status"], extra=fields)
@@ -91,28 +91,27 @@ def log_job_outcome(job: Job, ok: bool, seconds: float, worker: str) -> None:
 
 def build_worker(app, name: str | None = None) -> Worker:
     """Return a worker on the app's queue whose jobs find the app's database and transport."""
-    from blueprints.extensions import db
     from tutti import runtime
 
     state = app.extensions["tutti"]
-    with app.app_context():
-        runtime.configure_from_app(app, db.engine)
-        # No pooled connection may cross the fork into a work-horse.
-        db.engine.dispose()
+    engine = _engine(app)
+    runtime.configure_from_app(app, engine)
+    # No pooled connection may cross the fork into a work-horse.
+    engine.dispose()
     return TuttiWorker([state["queue"]], connection=state["redis"], name=name)
 
 
 def sweep_once(app, sessions: SideSessions, grace: float | None = None) -> list[int]:
     """Re-enqueue the campaigns no job will pick up; return their ids."""
-    from blueprints.sms.queueing import campaign_job_ids, enqueue_campaign
     from tutti.deliveries import release_expired_holds
-    from tutti.queue import holds
+    from tutti.sms.queue import campaign_job_ids, enqueue_campaign, holds, jobs_per_campaign
     from tutti.sweeper import GRACE, sweep
 
     queue = app.extensions["tutti"]["queue"]
+    shares = jobs_per_campaign(app.config)
 
     def is_pending(campaign_id: int) -> bool:
-        return holds(queue, campaign_job_ids(queue, campaign_id))
+        return holds(queue, campaign_job_ids(queue, campaign_id, shares))
 
     def enqueue(campaign_id: int, retry: bool) -> bool:
         # One retry per campaign per lease period, however many workers sweep: the new job needs
@@ -123,12 +122,12 @@ def sweep_once(app, sessions: SideSessions, grace: float | None = None) -> list[
             return False
         if not retry:
             # The job's record left by a run that failed or by a lost queue: the new job takes its id.
-            for name in campaign_job_ids(queue, campaign_id):
+            for name in campaign_job_ids(queue, campaign_id, shares):
                 try:
                     Job.fetch(name, connection=queue.connection).delete()
                 except NoSuchJobError:
                     pass
-        return enqueue_campaign(db, queue, campaign_id, retry=retry)
+        return enqueue_campaign(db, queue, campaign_id, retry=retry, shares=shares)
 
     with sessions() as db:
         release_expired_holds(db)
@@ -136,7 +135,7 @@ def sweep_once(app, sessions: SideSessions, grace: float | None = None) -> list[
 
 
 def _lease_seconds(app) -> int:
-    from tutti.sending import LEASE
+    from tutti.sms.claims import LEASE
 
     return int(app.config.get("TUTTI_JOB_SETTINGS", {}).get("lease_seconds") or LEASE.total_seconds()) * 2
 
@@ -163,10 +162,18 @@ class SideSessions:
 
 def side_sessions(app) -> SideSessions:
     """Return sessions on an engine of their own, for the threads that live beside the worker."""
-    engine = create_engine(app.config["SQLALCHEMY_DATABASE_URI"], **app.config["SQLALCHEMY_ENGINE_OPTIONS"])
+    engine = _engine(app)
     # A work-horse forked while a thread holds a pooled connection must never use or close it.
     os.register_at_fork(after_in_child=lambda: engine.dispose(close=False))
     return SideSessions(sessionmaker(engine, expire_on_commit=False))
+
+
+def _engine(app):
+    """Return an engine of its own on the app's database."""
+    from tutti.db import make_engine
+
+    return make_engine(app.config["SQLALCHEMY_DATABASE_URI"], app.config["SQLALCHEMY_ENGINE_OPTIONS"],
+                       app.instance_path)
 
 
 def start_receiver(app, sessions: SideSessions):

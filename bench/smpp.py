@@ -94,18 +94,18 @@ def seed(db_url: str, n: int) -> tuple[int, list[str]]:
 
 
 def enqueue(db_url: str, redis_url: str, queue_name: str, campaign_id: int) -> None:
-    """Enqueue the campaign's job exactly as Envoyer does (blueprints.sms.queueing.enqueue_campaign)."""
+    """Enqueue the campaign's job exactly as Envoyer does (tutti.sms.queue.enqueue_campaign)."""
     from redis import Redis
     from rq import Queue
     from sqlalchemy import create_engine
     from sqlalchemy.orm import Session
 
-    from blueprints.sms.queueing import job_id
     from tutti.sms.campaigns import mark_enqueued
+    from tutti.sms.queue import JOB, JOB_TIMEOUT, job_id
 
     connection = Redis.from_url(redis_url)
     Queue(queue_name, connection=connection).enqueue(
-        "tutti.sending.send_campaign", campaign_id, job_id=job_id(campaign_id, queue_name), job_timeout=6 * 3600)
+        JOB, campaign_id, job_id=job_id(campaign_id, queue_name), job_timeout=JOB_TIMEOUT)
     engine = create_engine(db_url)
     with Session(engine) as db:
         mark_enqueued(db, campaign_id)
@@ -316,7 +316,7 @@ def main() -> None:
     result: dict = {"python": sys.version.split()[0], "cpus": os.cpu_count(), "text": TEXT,
                     "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
                     "database": "SQLite (temporary file)", "receipts": "held back by the simulator (not measured)",
-                    "batch_size": args.batch_size or "the job's default for SMPP (tutti.sending.BATCH_SIZES)"}
+                    "batch_size": args.batch_size or "the job's default for SMPP (tutti.sms.sending.BATCH_SIZES)"}
     with tempfile.TemporaryDirectory(prefix="tutti-bench-") as tmp:
         redis_url = args.redis_url
         if not redis_url:

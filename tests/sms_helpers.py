@@ -402,7 +402,7 @@ class SharedApp:
         """Empty every table and give the app a new queue; yield the app, then clean up."""
         from blueprints.extensions import db
         from tutti.models import metadata
-        from tutti.queue import make_queue
+        from tutti.sms.queue import make_queue
 
         # DELETE, not TRUNCATE: on a few rows PostgreSQL deletes in milliseconds and truncates in half a second.
         with self.engine.begin() as connection:

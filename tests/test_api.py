@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from tutti.embedding import api_keys
 from tutti.models import Account, Person, Tag
 from tutti.sms import credit
+from tutti.sms.queue import JOB
 
 app, db, shared = shared_app_fixtures()
 
@@ -259,7 +260,7 @@ def test_api_campaigns_list_and_detail_with_statuses(api, app, db, world):
     assert [c["id"] for c in listed["campaigns"]] == [campaign_id]
     assert listed["campaigns"][0]["status"] == "queued"
     assert listed["campaigns"][0]["author"] == "ecrivain"
-    app.extensions["tutti"]["queue"].enqueue("tutti.sending.send_campaign", campaign_id)
+    app.extensions["tutti"]["queue"].enqueue(JOB, campaign_id)
     run_worker(app)
     detail = api.get(f"/api/v1/campaigns/{campaign_id}").get_json()
     assert detail["status"] == "done" and detail["status_label"] == "terminé"

@@ -89,7 +89,7 @@ def campaign_id(app, db, text):
     db.commit()
     quote = cost.quote(db, structure.id, selection_id, text)
     made = create(db, structure, account.id, uuid.uuid4().hex, text, quote, "smpp", selection_id=selection_id)
-    from blueprints.sms.queueing import enqueue_campaign
+    from tutti.sms.queue import enqueue_campaign
 
     enqueue_campaign(db, app.extensions["tutti"]["queue"], made.campaign_id)
     return made.campaign_id

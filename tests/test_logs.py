@@ -123,8 +123,8 @@ def test_logs_request_id_answered_in_header(app, client):
 def test_logs_worker_logs_one_json_line_per_campaign_outcome(app, db, tmp_path):
     """`python worker.py` with TUTTI_LOG_FORMAT=json logs JSON only, a line for the job with the campaign's
     structure, status and messages per state, and neither the text nor any number of the campaign."""
-    from blueprints.sms.queueing import enqueue_campaign
     from tutti.models import Message
+    from tutti.sms.queue import enqueue_campaign
 
     world = build_world(db)
     campaign_id = make_campaign(db, world, message=SECRET_TEXT)

@@ -26,7 +26,6 @@ from rq import Worker
 from rq.job import Job
 from sqlalchemy import func, select
 
-from blueprints.sms.queueing import job_id
 from smsc_sim.simulator import Simulator
 from tutti.directory import selections
 from tutti.models import (
@@ -48,6 +47,7 @@ from tutti.models import (
 )
 from tutti.sms import cost, credit
 from tutti.sms.campaigns import create
+from tutti.sms.queue import job_id
 
 ROOT = Path(__file__).resolve().parent.parent
 RECIPIENTS = int(os.environ.get("TUTTI_MULTIWORKER_RECIPIENTS", "300"))
@@ -124,11 +124,10 @@ def record_campaign(app, db, name: str, prefix: str, size: int) -> tuple[int, se
 
 def enqueue(app, db, campaign_id: int, jobs: int = 1) -> None:
     """Hand the campaign to the queue, the way Envoyer does after its commit (`jobs` jobs share it)."""
-    from blueprints.sms.queueing import enqueue_campaign
+    from tutti.sms.queue import enqueue_campaign, jobs_per_campaign
 
     app.config["TUTTI_JOBS_PER_CAMPAIGN"] = jobs
-    with app.app_context():
-        assert enqueue_campaign(db, app.extensions["tutti"]["queue"], campaign_id)
+    assert enqueue_campaign(db, app.extensions["tutti"]["queue"], campaign_id, shares=jobs_per_campaign(app.config))
 
 
 def wait_for(predicate, timeout: float, what: str, logs: list[Path] = ()) -> None:

@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 from conftest import make_test_config
 
+from tutti.sms.queue import JOB
+
 
 def test_healthz_ok_when_database_and_redis_answer(client):
     """Both parts up: 200 and « ok » for each."""
@@ -64,7 +66,7 @@ def test_healthz_needs_no_login(client):
 def test_queues_page_for_the_operator(demo, client, auth, app):
     """The operator sees the queue's figures, a job waiting among them, and the link in the navigation."""
     queue = app.extensions["tutti"]["queue"]
-    queue.enqueue("tutti.sending.send_campaign", 999_999)
+    queue.enqueue(JOB, 999_999)
     auth.login("operateur")
     response = client.get("/operator/queues")
     page = response.get_data(as_text=True)

@@ -30,10 +30,10 @@ from sms_helpers import (
 )
 from sqlalchemy import func, select, update
 
-from blueprints.sms.queueing import enqueue_campaign, job_id
-from tutti import deliveries, runtime, sending
+from tutti import deliveries, runtime
 from tutti.models import Campaign, CreditMovement, Message, OutboxEntry, utcnow
-from tutti.sms import credit
+from tutti.sms import credit, sending
+from tutti.sms.queue import enqueue_campaign, job_id
 from tutti.transports.base import OutgoingSms, SendResult
 
 MESSAGE = "Concert annulé ce soir, désolés !"
@@ -609,18 +609,26 @@ def test_campaign_page_escapes_person_name(client, evil_campaign):
     assert "&lt;img src=x onerror=alert(1)&gt; Zorro" in page
 
 
+def test_job_name_is_the_send_function():
+    from rq.utils import import_attribute
+
+    from tutti.sms.queue import JOB
+
+    assert import_attribute(JOB) is sending.send_campaign
+
+
 def test_jobs_per_campaign_enqueues_shares_and_unschedules_them_all(app, db, world):
-    from blueprints.sms.queueing import unschedule
+    from tutti.sms.queue import jobs_per_campaign, unschedule
 
     queue = app.extensions["tutti"]["queue"]
     queue.empty()
     app.config["TUTTI_JOBS_PER_CAMPAIGN"] = 2
     try:
-        with app.app_context():
-            assert enqueue_campaign(db, queue, 4242, at=utcnow() + timedelta(hours=2))
-            first = job_id(4242, queue)
-            assert sorted(queue.scheduled_job_registry.get_job_ids()) == [first, f"{first}-share-2"]
-            unschedule(queue, 4242)
+        shares = jobs_per_campaign(app.config)
+        assert enqueue_campaign(db, queue, 4242, at=utcnow() + timedelta(hours=2), shares=shares)
+        first = job_id(4242, queue)
+        assert sorted(queue.scheduled_job_registry.get_job_ids()) == [first, f"{first}-share-2"]
+        unschedule(queue, 4242, shares)
     finally:
         app.config.pop("TUTTI_JOBS_PER_CAMPAIGN")
     assert queue.scheduled_job_registry.get_job_ids() == []

@@ -51,6 +51,7 @@ from tutti.models import (
     utcnow,
 )
 from tutti.sms import credit, encoding
+from tutti.sms.queue import JOB
 
 GSM_TEXT = "Répétition à 18h30, salle Molière."
 UCS2_TEXT = "Bonjour ça va ou bien Répét ce soir"
@@ -132,7 +133,7 @@ def job_result(app, campaign_id: int):
     """Return what the campaign's job returned."""
     from rq.job import Job
 
-    from blueprints.sms.queueing import job_id
+    from tutti.sms.queue import job_id
 
     queue = app.extensions["tutti"]["queue"]
     return Job.fetch(job_id(campaign_id, queue), connection=queue.connection).return_value()
@@ -429,7 +430,7 @@ def test_unanswered_submit_is_unknown_and_never_resent(app, sim, db, world, writ
     campaign = newest_campaign(db, world.structure_id)
     assert states(db, campaign.id) == {ALICE: MSG_SENT, GASTON: MSG_UNKNOWN}
     # The job runs again (RQ runs a job at least once): nothing goes out twice.
-    app.extensions["tutti"]["queue"].enqueue("tutti.sending.send_campaign", campaign.id)
+    app.extensions["tutti"]["queue"].enqueue(JOB, campaign.id)
     run_job(app)
     assert received_by(sim) == {ALICE: 1, GASTON: 1}
     assert states(db, campaign.id) == {ALICE: MSG_SENT, GASTON: MSG_UNKNOWN}
@@ -503,7 +504,7 @@ def test_unreachable_provider_leaves_the_campaign_for_later_then_it_finishes(app
 
 def test_ledger_rows_per_campaign_are_one_each(app, sim, db, world, writer):
     """Finalising twice (a replayed job) writes no second capture or release."""
-    from tutti.sending import finalise
+    from tutti.sms.sending import finalise
 
     sim.fail_destination(GASTON)
     send_through_app(writer, GSM_TEXT)

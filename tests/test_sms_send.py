@@ -34,7 +34,6 @@ from sms_helpers import (
 from sqlalchemy import select, update
 
 from blueprints.sms import tokens
-from blueprints.sms.queueing import job_id
 from tutti.models import (
     Account,
     Campaign,
@@ -47,6 +46,7 @@ from tutti.models import (
     message_people,
 )
 from tutti.sms import credit
+from tutti.sms.queue import job_id
 
 STALE = "Ce récapitulatif a expiré. Validez à nouveau votre message pour l'envoyer."
 CHANGED = ("La sélection a changé depuis le récapitulatif : rien n'a été envoyé ni débité. Vérifiez les destinataires "

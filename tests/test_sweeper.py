@@ -35,10 +35,9 @@ from sms_helpers import (
 from sqlalchemy import select, update
 
 import worker as W
-from blueprints.sms.queueing import campaign_job_ids, enqueue_campaign, job_id
 from tutti.models import CAMPAIGN_DONE, CAMPAIGN_QUEUED, Campaign, CreditMovement, Message, OutboxEntry, utcnow
-from tutti.queue import holds
 from tutti.sms import credit
+from tutti.sms.queue import campaign_job_ids, enqueue_campaign, holds, job_id
 
 MESSAGE = "Répétition déplacée à jeudi 19h."
 

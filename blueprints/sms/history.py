@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, abort, flash, redirect, render_template, request, url_for
+from flask import Flask, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from sqlalchemy import func, select
 
@@ -13,12 +13,12 @@ from blueprints.people.actions import Action, register_action
 from blueprints.sms import bp
 from blueprints.sms.gates import can_read, can_send, read_gate
 from blueprints.sms.pictures import monthly_picture, states_fragment, states_picture
-from blueprints.sms.queueing import unschedule
 from blueprints.ui import NavItem, register_nav
 from tutti.directory.phones import display
 from tutti.models import Campaign, OutboxEntry
 from tutti.paging import Page, paginate
 from tutti.sms import campaigns, credit
+from tutti.sms.queue import jobs_per_campaign, unschedule
 
 PAGE_SIZE = 50
 
@@ -85,7 +85,7 @@ def cancel(campaign_id: int):
     """Cancel a scheduled campaign before it starts; its reservation is given back."""
     campaign_or_404(campaign_id)
     if campaigns.cancel(session(), current_account.structure_id, campaign_id):
-        unschedule(tutti_state()["queue"], campaign_id)
+        unschedule(tutti_state()["queue"], campaign_id, jobs_per_campaign(current_app.config))
         flash(gettext("L'envoi programmé est annulé ; son crédit vous est rendu."), "info")
     else:
         flash(gettext("Cet envoi a déjà commencé ou n'est plus programmé : il ne peut plus être annulé."), "error")

@@ -55,7 +55,7 @@ def init_sms_panel(app: Flask, *, account_loader: AccountLoader, layout: str, ur
         raise RuntimeError("init_sms_panel needs REDIS_URL in the host's config: the queue the workers read.")
     from blueprints.sms import bp as sms_bp
     from tutti import redis_conn
-    from tutti.queue import make_queue
+    from tutti.sms.queue import make_queue
 
     app.config.setdefault("TUTTI_SMS_TRANSPORT", "outbox")
     app.config.setdefault("TUTTI_QUEUE_NAME", "tutti")

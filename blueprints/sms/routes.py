@@ -16,13 +16,13 @@ from blueprints.sms.clock import now
 from blueprints.sms.forms import ComposeForm, SendForm, body_undecodable
 from blueprints.sms.gates import can_send
 from blueprints.sms.history import progress_fragment
-from blueprints.sms.queueing import enqueue_campaign
 from tutti import window
 from tutti.directory import selections
 from tutti.models import Selection
 from tutti.paging import paginate
 from tutti.params import to_int
 from tutti.sms import campaigns, cost, credit, encoding, recipients
+from tutti.sms.queue import enqueue_campaign, jobs_per_campaign
 from tutti.transports import kind_of
 
 # People left out listed per page on their own page (the recap names only the first ones).
@@ -169,7 +169,8 @@ def send():
                                                      "envoyé ni débité. Cliquez à nouveau sur Envoyer dans un "
                                                      "instant."))
     if created.new:
-        enqueue_campaign(db, tutti_state()["queue"], created.campaign_id, at)
+        enqueue_campaign(db, tutti_state()["queue"], created.campaign_id, at,
+                         shares=jobs_per_campaign(current_app.config))
     response = current_app.make_response(progress_fragment(created.campaign_id))
     return htmx.trigger(response, "credit-changed")
 

@@ -1,2 +1,2 @@
-"""Sending SMS: counting (encoding), who receives (recipients), what it costs (cost), campaigns and the credit
-ledger (credit)."""
+"""Sending SMS: counting (encoding), who receives (recipients), what it costs (cost), campaigns, the credit ledger
+(credit), the job (sending, claims) and its queue (queue)."""
