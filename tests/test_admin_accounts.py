@@ -357,6 +357,25 @@ def test_person_list_links_names_to_record(client, world):
     assert f"/admin/people/{world.people['target']}" in html
 
 
+def test_audit_page_pages_fifty_changes_at_a_time_newest_first(client, db, world):
+    from tutti.accounts.audit import audit
+
+    before = db.scalar(select(func.count()).where(AuditLog.structure_id == world.school))
+    for i in range(101 - before):  # three pages: 50, 50 and the oldest row alone
+        audit(db, world.school, None, "rights.set", f"cible-{i:03d}")
+    db.commit()
+    login_as(client, world, "admin")
+    first, second = _text(client.get("/admin/audit")), _text(client.get("/admin/audit?page=2"))
+    last, beyond = _text(client.get("/admin/audit?page=3")), _text(client.get("/admin/audit?page=4"))
+    assert "Plus anciennes ›" in first and "‹ Plus récentes" not in first and "Page 1" in first
+    assert "Plus anciennes ›" in second and "‹ Plus récentes" in second and "Page 2" in second
+    assert "Plus anciennes ›" not in last and "‹ Plus récentes" in last and last.count("<tr><td>") == 1
+    assert "Aucune modification enregistrée." in beyond and "Page 4" in beyond and "Plus anciennes ›" not in beyond
+    newest = db.scalar(select(AuditLog.target).where(AuditLog.structure_id == world.school)
+                       .order_by(AuditLog.id.desc()).limit(1))
+    assert newest in first and newest not in second
+
+
 def test_audit_page_lists_changes(client, world):
     login_as(client, world, "admin")
     client.post(f"/admin/people/{world.people['none']}/rights", data={"level_communication_sms": "1"})

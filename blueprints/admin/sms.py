@@ -16,8 +16,7 @@ from blueprints.i18n import N_
 from blueprints.refusals import sentence
 from blueprints.ui import PARIS
 from tutti import pdf
-from tutti.accounts.audit import audit_entries
-from tutti.params import page_number
+from tutti.accounts.audit import audit_page
 from tutti.refusals import Refused
 from tutti.sms import credit
 from tutti.structures import contact_requests, credit_orders
@@ -122,9 +121,6 @@ def credit_order():
 @structure_admin
 def audit():
     """Show the structure's audit log: who changed what, and when."""
-    raw = request.args.get("page", "1")
-    page = page_number(raw)
-    entries = audit_entries(session(), current_user.structure_id, AUDIT_PAGE + 1, (page - 1) * AUDIT_PAGE)
-    return render_template("admin/audit.html", entries=entries[:AUDIT_PAGE], page=page,
-                           has_next=len(entries) > AUDIT_PAGE, labels=ACTION_LABELS)
+    page, entries = audit_page(session(), current_user.structure_id, request.args.get("page", "1"), AUDIT_PAGE)
+    return render_template("admin/audit.html", entries=entries, page=page, labels=ACTION_LABELS)
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from tutti.models import (
     Account,
     AuditLog,
 )
+from tutti.paging import Page, paginate
 
 CLI_ACTOR = "ligne de commande"
 
@@ -21,10 +22,12 @@ def audit(db: Session, structure_id: int | None, actor: Account | None, action: 
                     details=details))
 
 
-def audit_entries(db: Session, structure_id: int, limit: int, offset: int = 0) -> list[AuditLog]:
-    """Return a structure's audit rows, newest first."""
-    return list(db.scalars(select(AuditLog).where(AuditLog.structure_id == structure_id)
-                           .order_by(AuditLog.id.desc()).offset(offset).limit(limit)))
+def audit_page(db: Session, structure_id: int, requested: object, size: int) -> tuple[Page, list[AuditLog]]:
+    """Return the page asked for of a structure's audit rows, newest first (empty past the last page)."""
+    mine = AuditLog.structure_id == structure_id
+    page = paginate(requested, db.scalar(select(func.count()).where(mine)) or 0, size, clamp=False)
+    return page, list(db.scalars(select(AuditLog).where(mine).order_by(AuditLog.id.desc())
+                                 .offset(page.offset).limit(page.size)))
 
 
 def record_export(db: Session, actor: Account, count: int) -> None:
