@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from tutti import window
 from tutti.accounts.audit import audit
-from tutti.directory.phones import parse_mobile
+from tutti.directory.people import set_mobile
 from tutti.models import (
     Account,
     Person,
@@ -99,8 +99,7 @@ def _reread_mobiles(db: Session, structure: Structure) -> int:
     """Read every mobile of the structure again in its (new) region: « 06 … » means something else in Belgium."""
     count = 0
     for person in db.scalars(select(Person).where(Person.structure_id == structure.id, Person.mobile_raw != "")):
-        phone = parse_mobile(person.mobile_raw, structure.phone_region)
-        person.mobile_e164, person.mobile_kind = phone.e164, phone.kind
+        set_mobile(person, person.mobile_raw, structure.phone_region)
         count += 1
     return count
 
