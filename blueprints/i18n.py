@@ -95,7 +95,7 @@ def switch():
 
 def init_app(app: Flask) -> None:
     """Give the templates the language helpers; read the language afresh on every request."""
-    from blueprints.i18n_labels import localise
+    from blueprints.i18n_labels import translate
     from blueprints.refusals import words
 
     # A caller that keeps one app context open across requests (a test, a script) keeps one `g`:
@@ -104,5 +104,5 @@ def init_app(app: Flask) -> None:
     app.add_template_global(current_language)
     app.add_template_global(switch_next)
     app.add_template_global(LANGUAGES, "languages")
-    app.add_template_filter(localise, "translate")
+    app.add_template_filter(translate, "translate")
     app.add_template_filter(words, "words")

@@ -8,9 +8,10 @@ domain (a rights module) is translated too. tests/test_i18n.py checks that every
 
 from __future__ import annotations
 
-from flask_babel import force_locale, gettext, ngettext
+from flask_babel import force_locale, get_translations, gettext
 
-from blueprints.i18n import DEFAULT_LANGUAGE, N_
+from blueprints.i18n import DEFAULT_LANGUAGE, N_, NP_
+from blueprints.ui import format_number
 from tutti.models import MODULES
 from tutti.refusals import Refusal, Refused
 
@@ -80,6 +81,13 @@ MESSAGES: dict[str, str | tuple[str, str]] = {
     "tag_name_required": N_("Le nom du tag est obligatoire (%(max)s caractères au plus)."),
     "tag_name_taken": N_("Un autre tag s'appelle déjà « %(name)s »."),
     "tag_unknown": N_("Tag inconnu : « %(external_id)s » (envoyez d'abord les tags)."),
+    # tutti/sms/campaigns.py: what is wrong with a message
+    "message_too_long": N_("Votre message dépasse %(max)s caractères."),
+    "message_too_long_by": NP_("Votre message dépasse %(max)s caractères de %(num)s caractère.",
+                               "Votre message dépasse %(max)s caractères de %(num)s caractères."),
+    "message_empty": N_("Saisissez votre message : un SMS ne peut pas être vide."),
+    "message_control_characters": N_("Votre message contient des caractères de contrôle invisibles : retirez-les."),
+    "message_illegible": N_("Votre message contient des caractères illisibles (�) : retapez-les."),
     # tutti/sms/recipients.py: why a selected person receives nothing
     "no_mobile": N_("pas de mobile"),
     "number_invalid": N_("numéro invalide"),
@@ -93,8 +101,6 @@ LABELS = {"module": MODULES}
 
 
 def _value(name: str, value: object) -> str:
-    from blueprints.ui import format_number
-
     if name in LABELS:
         return gettext(LABELS[name][value])
     if isinstance(value, int) and not isinstance(value, bool):
@@ -107,7 +113,7 @@ def words(refusal: Refusal) -> str:
     message = MESSAGES[refusal.code]
     values = {name: _value(name, value) for name, value in refusal.values}
     if isinstance(message, tuple):
-        return ngettext(*message, refusal["num"], **values)
+        return get_translations().ungettext(*message, refusal["num"]) % values
     return gettext(message, **values)
 
 
@@ -125,8 +131,3 @@ def french(refusal: Refusal) -> str:
     """Say a refusal in French, whatever the reader's language: the API's text, the command line's."""
     with force_locale(DEFAULT_LANGUAGE):
         return words(refusal)
-
-
-def as_json(refusal: Refusal) -> dict:
-    """Return a refusal as the API shows it: its code and its French text."""
-    return {"code": refusal.code, "message": french(refusal)}

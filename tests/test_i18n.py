@@ -339,20 +339,26 @@ def test_domain_labels_are_in_the_catalogue():
     assert [label for label in labels if not english.get(label)] == []
 
 
-def test_domain_refusals_are_translated(app):
-    """The domain builds some refusals with values: each must still be recognised and translated whole."""
-    from blueprints.i18n_labels import localise
-    from tutti.sms.campaigns import message_errors
+def test_message_refusals_in_both_languages(app):
+    """A message's problems carry values (by how much it is too long): English says them all in English."""
+    from blueprints.refusals import words
+    from tutti.sms.campaigns import message_refusals
 
-    refusals = [*message_errors(""), *message_errors("x" * 150), *message_errors("x" * 300),
-                *message_errors("x" * 5000), *message_errors("a\x01\ufffd")]
-    assert len(refusals) >= 6
+    refusals = [*message_refusals(""), *message_refusals("x" * 150), *message_refusals("x" * 300),
+                *message_refusals("x" * 5000), *message_refusals("a\x01\ufffd")]
+    assert len(refusals) == 6
     with app.test_request_context("/", headers=EN):
-        untranslated = [r for r in refusals if localise(r) == r or re.search(r"[éèàç]|caractère", localise(r))]
+        untranslated = [words(r) for r in refusals if re.search(r"[éèàç]|caractère", words(r))]
     assert untranslated == []
     with app.test_request_context("/"):
-        assert [localise(r) for r in refusals] == refusals
-
+        assert [words(r) for r in refusals] == [
+            "Saisissez votre message : un SMS ne peut pas être vide.",
+            "Votre message dépasse 149 caractères de 1 caractère.",
+            "Votre message dépasse 149 caractères de 151 caractères.",
+            "Votre message dépasse 149 caractères.",
+            "Votre message contient des caractères de contrôle invisibles : retirez-les.",
+            "Votre message contient des caractères illisibles (�) : retapez-les.",
+        ]
 
 
 # --- refusals: codes of the domain, words of the web layer ------------------------------------------------------
@@ -446,6 +452,18 @@ def test_password_refusals_in_both_languages(app):
             "Le mot de passe ne peut pas commencer ni finir par un espace.",
             "Le mot de passe ne doit pas contenir l'identifiant.",
             "Le mot de passe est trop simple : variez les caractères."]
+
+
+@pytest.mark.parametrize("lang, expected", [("en", "Enter a number between 0 and 1,000,000."),
+                                             ("fr", "Saisissez un nombre entre 0 et 1 000 000.")])
+def test_alert_threshold_out_of_range_in_the_readers_language(client, world, lang, expected):
+    login(client, "admin")
+    if lang == "en":
+        english(client)
+    page = text(body(client.post("/admin/sms/settings", data={
+        "sender_name": "CHOEUR", "phone_region": "FR", "window_policy": "warn", "low_credit_threshold": "2000000"})))
+    assert expected in page
+    assert lang == "fr" or "Saisissez" not in page
 
 
 def _create_account(client, world, login_name: str):

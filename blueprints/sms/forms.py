@@ -10,10 +10,8 @@ from wtforms import HiddenField, TextAreaField
 from wtforms.validators import ValidationError
 
 from blueprints.i18n import lazy_gettext as _l
-from blueprints.i18n_labels import localise
-from tutti.sms.campaigns import message_errors
-
-ILLEGIBLE = "Votre message contient des caractères illisibles (�) : retapez-les."
+from blueprints.refusals import words
+from tutti.sms.campaigns import ILLEGIBLE, message_refusals
 
 
 def check_body_encoding() -> None:
@@ -41,11 +39,11 @@ class ComposeForm(FlaskForm):
 
     def validate_message(self, field) -> None:
         """Refuse what cannot be sent, in the reader's language."""
-        errors = message_errors(field.data or "")
-        if ILLEGIBLE not in errors and body_undecodable():
-            errors = [*errors, ILLEGIBLE]
-        if errors:
-            raise ValidationError(" ".join(localise(e) for e in errors))
+        refusals = message_refusals(field.data or "")
+        if ILLEGIBLE not in refusals and body_undecodable():
+            refusals.append(ILLEGIBLE)
+        if refusals:
+            raise ValidationError(" ".join(words(r) for r in refusals))
 
 
 class SendForm(FlaskForm):

@@ -150,7 +150,7 @@ def _install_template_helpers(app: Flask) -> None:
     """Add the filters and globals Tutti's SMS templates use; a host filter of the same name is an error."""
     from blueprints import i18n, ui
     from blueprints.admin.access import may_order_credit
-    from blueprints.i18n_labels import localise
+    from blueprints.i18n_labels import translate
     from blueprints.refusals import words
     from tutti.sms.encoding import SUFFIX
 
@@ -159,7 +159,7 @@ def _install_template_helpers(app: Flask) -> None:
         return account is not None and "admin.credit_order" in app.view_functions and may_order_credit(account)
 
     filters = {"number": ui.format_number, "datetime": ui.format_datetime, "char_name": ui.char_name,
-               "translate": localise, "words": words}
+               "translate": translate, "words": words}
     for name, function in filters.items():
         if app.jinja_env.filters.get(name, function) is not function:
             raise RuntimeError(f"The host already has a template filter named {name!r}, which Tutti's pages use.")

@@ -135,7 +135,7 @@ def send():
     """Envoyer: record the campaign, reserve its credit, enqueue its job, show its progress."""
     form = SendForm()
     message = form.message.data or ""
-    if not form.validate_on_submit() or campaigns.message_errors(message) or body_undecodable():
+    if not form.validate_on_submit() or campaigns.message_refusals(message) or body_undecodable():
         return _stale(gettext("Le formulaire d'envoi est invalide. Validez à nouveau votre message."), message)
     db = session()
     try:

@@ -27,34 +27,34 @@ from tutti.models import (
     utcnow,
 )
 from tutti.paging import Page, paginate
+from tutti.refusals import Refusal
 from tutti.sms import credit, encoding, recipients
 from tutti.sms.cost import Quote, message_cost
 
 # Anything longer is refused before counting, so that a pasted novel costs no CPU.
 MAX_INPUT_CHARS = 2000
+# Characters that arrived unreadable (U+FFFD), or a request body that was not UTF-8 (blueprints/sms/forms.py).
+ILLEGIBLE = Refusal("message_illegible")
 
 
-def message_errors(message: str) -> list[str]:
-    """Return what is wrong with a message, in French; empty when it can be sent."""
+def message_refusals(message: str) -> list[Refusal]:
+    """Return each problem of a message; empty when it can be sent."""
     if len(message) > MAX_INPUT_CHARS:
-        return [f"Votre message dépasse {encoding.MAX_MESSAGE_UNITS} caractères."]
+        return [Refusal("message_too_long", max=encoding.MAX_MESSAGE_UNITS)]
     text = encoding.normalise(message)
     if not text.strip():
-        return ["Saisissez votre message : un SMS ne peut pas être vide."]
-    errors = []
+        return [Refusal("message_empty")]
+    refusals = []
     # Line breaks and tabs are text (a tab is merely outside GSM-7); other controls are not.
     controls = {ch for ch in text if ch not in "\n\t" and unicodedata.category(ch) in ("Cc", "Cs")}
     if controls:
-        errors.append("Votre message contient des caractères de contrôle invisibles : retirez-les.")
+        refusals.append(Refusal("message_control_characters"))
     if "\ufffd" in text:
-        errors.append("Votre message contient des caractères illisibles (�) : retapez-les.")
+        refusals.append(ILLEGIBLE)
     count = encoding.count(text)
     if count.too_long:
-        errors.append(
-            f"Votre message dépasse {encoding.MAX_MESSAGE_UNITS} caractères "
-            f"de {-count.units_left} caractère{'s' if count.units_left < -1 else ''}."
-        )
-    return errors
+        refusals.append(Refusal("message_too_long_by", max=encoding.MAX_MESSAGE_UNITS, num=-count.units_left))
+    return refusals
 
 
 class InsufficientCredit(Exception):
