@@ -116,6 +116,8 @@ def launched(seeded_instance, tmp_path):
         wait_for(lambda: process.poll() is not None or answers_200(url), 60, "the login page")
         assert process.poll() is None, log.read_text()
         wait_for(lambda: Worker.all(connection=launched.redis()), 15, "a registered RQ worker")
+        # The page can answer before the launcher has seen it answer: until it says so, it is still starting.
+        wait_for(lambda: "Tutti tourne sur" in launched.output(), 15, "the launcher to say Tutti runs")
         yield launched
     finally:
         if process.poll() is None:
