@@ -47,7 +47,7 @@ class ListensEverySecond:
 
 
 class InProcessWorker(ListensEverySecond, SimpleWorker):
-    """Runs jobs in this process, with no work-horse: for the tests' and the benchmarks' burst runs."""
+    """Runs jobs in this process, with no work-horse: for the tests' burst runs."""
 
 
 class TuttiWorker(ListensEverySecond, Worker):
